@@ -1,0 +1,109 @@
+public import StateMachine
+
+/// The typed configuration of a WORKFLOW.md front matter, with defaults filled in.
+///
+/// `Specs/workflow.md` documents every key; ``ConfigSchema/keys`` is the same table in code.
+public struct WorkflowConfig: Sendable, Hashable {
+    public struct Tracker: Sendable, Hashable {
+        public var kind: String
+        public var activeStates: [String]
+        public var terminalStates: [String]
+        /// Normalized (trimmed, lowercased), blanks dropped.
+        public var requiredLabels: [String]
+        /// Adapter-owned settings, `$VAR` references resolved.
+        public var provider: [String: ConfigValue]
+        /// Provider keys whose value came from an environment variable, with the variable name.
+        /// Their values are secrets: never printed, never passed to agents.
+        public var providerEnvironmentNames: [String: String]
+        public var claimState: String?
+        public var reviewState: String?
+        public var doneState: String?
+    }
+
+    public struct Hooks: Sendable, Hashable {
+        public var afterCreate: String?
+        public var beforeRun: String?
+        public var afterRun: String?
+        public var beforeRemove: String?
+        public var timeoutMs: Int
+    }
+
+    public struct Agent: Sendable, Hashable {
+        public var maxConcurrentAgents: Int
+        public var maxTurns: Int
+        public var maxRetryBackoffMs: Int
+        public var maxAutomaticRetries: Int
+        public var continuationDelayMs: Int
+        /// Keys normalized (trimmed, lowercased).
+        public var maxConcurrentAgentsByState: [String: Int]
+    }
+
+    public struct Codex: Sendable, Hashable {
+        /// A shell string, run with `bash -lc` in the workspace.
+        public var command: String
+        /// `untrusted`, `on-request`, `never`, or a `{granular: {...}}` map, passed through.
+        public var approvalPolicy: ConfigValue
+        /// `read-only`, `workspace-write` or `danger-full-access`.
+        public var threadSandbox: String
+        /// A Codex `SandboxPolicy` map; `nil` means workspace-write limited to the workspace.
+        public var turnSandboxPolicy: ConfigValue?
+        /// The longest silence allowed during a turn.
+        public var turnTimeoutMs: Int
+        public var readTimeoutMs: Int
+        /// `<= 0` disables stall detection.
+        public var stallTimeoutMs: Int
+    }
+
+    /// An agent phase after implementation.
+    public struct PhaseSettings: Sendable, Hashable {
+        public var enabled: Bool
+        /// The Liquid prompt; `nil` for a human review.
+        public var prompt: String?
+    }
+
+    public var tracker: Tracker
+    public var pollingIntervalMs: Int
+    /// Absolute.
+    public var workspaceRoot: String
+    public var hooks: Hooks
+    public var agent: Agent
+    public var codex: Codex
+    public var serverPort: Int
+    public var review: PhaseSettings
+    public var done: PhaseSettings
+}
+
+extension WorkflowConfig {
+    /// The tracker kinds this build supports.
+    public static let supportedTrackerKinds = ["kanban"]
+
+    /// The kanban board's default columns, in board order.
+    public static let kanbanColumns = ["backlog", "todo", "in_progress", "human_review", "done", "cancelled"]
+
+    /// How the review phase runs under this config.
+    public var reviewMode: MachinePolicyReviewMode {
+        guard review.enabled else { return .off }
+        return review.prompt == nil ? .human : .agent
+    }
+}
+
+/// Re-exported so callers of this module need not import StateMachine for the mode alone.
+public typealias MachinePolicyReviewMode = MachinePolicy.ReviewMode
+
+extension WorkflowConfig {
+    /// The parts of the config that shape the lifecycle machine.
+    public var machinePolicy: MachinePolicy {
+        MachinePolicy(
+            review: reviewMode,
+            donePhase: done.enabled,
+            trackerStates: .init(
+                active: tracker.activeStates, terminal: tracker.terminalStates, claimed: tracker.claimState,
+                review: tracker.reviewState, done: tracker.doneState),
+            maxConcurrentAgents: agent.maxConcurrentAgents,
+            maxConcurrentAgentsByState: agent.maxConcurrentAgentsByState,
+            continuationDelayMs: agent.continuationDelayMs,
+            retryBaseDelayMs: 10_000,
+            maxRetryBackoffMs: agent.maxRetryBackoffMs,
+            maxAutomaticRetries: agent.maxAutomaticRetries)
+    }
+}

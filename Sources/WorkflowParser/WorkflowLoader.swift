@@ -1,0 +1,148 @@
+public import Foundation
+public import StateMachine
+import Yams
+
+/// A loaded, validated WORKFLOW.md.
+public struct Workflow: Sendable {
+    /// The file as given.
+    public var path: String
+    public var config: WorkflowConfig
+    /// The implementation prompt (the body).
+    public var prompt: Template
+    public var reviewPrompt: Template?
+    public var donePrompt: Template?
+    /// Warnings (unknown keys, ignored entries); loading succeeded despite them.
+    public var warnings: [WorkflowDiagnostic]
+    /// The lifecycle machine compiled from this config.
+    public var machine: CompiledMachine
+
+    /// Every variable path the prompts read, dotted and sorted.
+    public var variablesUsed: [String] {
+        let templates = [prompt] + [reviewPrompt, donePrompt].compactMap { $0 }
+        return Set(templates.flatMap { $0.variableUses.map { $0.path.joined(separator: ".") } }).sorted()
+    }
+}
+
+/// Loads WORKFLOW.md files: front matter, typed config, prompts, static template check, machine.
+public enum WorkflowLoader {
+    /// Loads and validates the file at `path`.
+    /// - Throws: ``WorkflowError`` with every error found, each with its file position.
+    public static func load(
+        path: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(WorkflowError) -> Workflow {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw WorkflowError(diagnostics: [
+                WorkflowDiagnostic(
+                    .missingWorkflowFile, "cannot read workflow file '\(path)'",
+                    hint: "pass the path of a WORKFLOW.md, or run in a directory that has one", file: path, line: 0,
+                    column: 0)
+            ])
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path
+        return try parse(text, file: path, baseDirectory: directory, environment: environment)
+    }
+
+    /// Parses WORKFLOW.md text; `baseDirectory` anchors a relative `workspace.root`.
+    public static func parse(
+        _ text: String, file: String, baseDirectory: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(WorkflowError) -> Workflow {
+        let document: WorkflowDocument
+        do {
+            document = try WorkflowDocument.split(text)
+        } catch {
+            throw WorkflowError(diagnostics: [
+                WorkflowDiagnostic(
+                    .workflowParseError, "front matter opened with '---' is never closed",
+                    hint: "end the front matter with a line containing only '---'", file: file, line: 1, column: 1)
+            ])
+        }
+        let root = try composeFrontMatter(document, file: file)
+        var reader = ConfigReader(
+            root: root, file: file, lineOffset: document.frontMatterFirstLine - 1, environment: environment)
+        let config = reader.decodeConfig(baseDirectory: baseDirectory)
+        var diagnostics = reader.diagnostics
+
+        let body = document.body.isEmpty ? PromptSchema.defaultPrompt : document.body
+        let bodyMapping = PositionMapping.body(line: document.bodyLine, column: document.bodyColumn)
+        let prompt = compileTemplate(body, mapping: bodyMapping, file: file, into: &diagnostics)
+        let fileLines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        func phasePrompt(_ path: String, _ source: String?) -> Template? {
+            guard let source, let node = reader.node(path) else { return nil }
+            let mapping = PositionMapping.scalar(node, lineOffset: reader.lineOffset, fileLines: fileLines)
+            return compileTemplate(source, mapping: mapping, file: file, into: &diagnostics)
+        }
+        let review = phasePrompt("phases.review.prompt", config.review.enabled ? config.review.prompt : nil)
+        let done = phasePrompt("phases.done.prompt", config.done.enabled ? config.done.prompt : nil)
+
+        let machine: CompiledMachine
+        do {
+            machine = try CompiledMachine.compile(config.machinePolicy)
+        } catch {
+            diagnostics.append(
+                WorkflowDiagnostic(
+                    .invalidConfigValue, "the lifecycle machine is inconsistent: \(error.description)",
+                    hint: "report this as a maestro bug", file: file, line: 1, column: 1))
+            throw WorkflowError(diagnostics: diagnostics)
+        }
+        guard diagnostics.allSatisfy({ $0.severity == .warning }), let prompt else {
+            throw WorkflowError(diagnostics: diagnostics)
+        }
+        return Workflow(
+            path: file, config: config, prompt: prompt, reviewPrompt: review, donePrompt: done,
+            warnings: diagnostics, machine: machine)
+    }
+
+    private static func composeFrontMatter(_ document: WorkflowDocument, file: String) throws(WorkflowError) -> Node? {
+        guard let yaml = document.frontMatter else { return nil }
+        let offset = document.frontMatterFirstLine - 1
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: yaml)
+        } catch {
+            throw WorkflowError(diagnostics: [yamlDiagnostic(error, yaml: yaml, file: file, lineOffset: offset)])
+        }
+        guard let node else { return nil }
+        guard node.mapping != nil else {
+            let mark = node.mark
+            throw WorkflowError(diagnostics: [
+                WorkflowDiagnostic(
+                    .workflowFrontMatterNotAMap, "the front matter is not a map of keys",
+                    hint: "write `key: value` lines between the '---' fences", file: file,
+                    line: (mark?.line ?? 1) + offset, column: mark?.column ?? 1)
+            ])
+        }
+        return node
+    }
+
+    /// Parses a template and runs the static check, reporting positions in the file.
+    private static func compileTemplate(
+        _ source: String, mapping: PositionMapping, file: String, into diagnostics: inout [WorkflowDiagnostic]
+    ) -> Template? {
+        do {
+            let template = try Template(parsing: source)
+            for problem in template.check(against: PromptSchema.variables) {
+                diagnostics.append(templateDiagnostic(problem, mapping: mapping, file: file))
+            }
+            return template
+        } catch {
+            diagnostics.append(templateDiagnostic(error, mapping: mapping, file: file))
+            return nil
+        }
+    }
+
+    private static func templateDiagnostic(_ error: TemplateError, mapping: PositionMapping, file: String)
+        -> WorkflowDiagnostic
+    {
+        let (line, column) = mapping.filePosition(line: error.line, column: error.column)
+        let code: WorkflowErrorCode = error.kind == .parse ? .templateParseError : .templateRenderError
+        let hint =
+            error.kind == .parse
+            ? "see Specs/templates.md for the supported tags and filters"
+            : "prompts may use issue.*, attempt, phase and project.*; see Specs/templates.md"
+        return WorkflowDiagnostic(code, error.message, hint: hint, file: file, line: line, column: column)
+    }
+}

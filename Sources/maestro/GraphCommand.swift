@@ -1,0 +1,35 @@
+import ArgumentParser
+import StateMachine
+import WorkflowParser
+
+/// `--format` values; mirrors ``GraphFormat`` so the StateMachine module needs no ArgumentParser.
+enum GraphFormatArgument: String, CaseIterable, ExpressibleByArgument {
+    case mermaid, dot, json, text
+
+    var format: GraphFormat { GraphFormat(rawValue: rawValue) ?? .mermaid }
+}
+
+struct GraphCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "graph",
+        abstract: "Print the lifecycle state machine compiled from a WORKFLOW.md.",
+        discussion: "Transitions are labelled `event [guard] / effects`."
+    )
+
+    @Argument(help: "Path to the workflow file.")
+    var path = "WORKFLOW.md"
+
+    @Option(help: "Output format: \(GraphFormatArgument.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var format: GraphFormatArgument = .mermaid
+
+    func run() throws {
+        do {
+            let workflow = try WorkflowLoader.load(path: path)
+            for warning in workflow.warnings { printError(warning.description) }
+            printOut(workflow.machine.render(format.format))
+        } catch {
+            for diagnostic in error.diagnostics { printError(diagnostic.description) }
+            throw ExitCode(1)
+        }
+    }
+}
