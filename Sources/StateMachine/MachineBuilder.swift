@@ -95,7 +95,7 @@ struct MachineBuilder {
         let unchanged = ("tracker_unchanged", "the tracker standing asks for no lifecycle change")
         for state in [LifecycleState.queued, .retrying, .blocked, .workspace] {
             let stop: [Effect] = mayHaveLiveRun(state) ? [.stopRun] : []
-            for standing in possibleStandings where standing != .fitsPhase {
+            for standing in possibleStandings where standing != .fitsPhase && occurs(standing, amid: policy.agentPhases) {
                 if let (target, effects) = waitingRoute(standing) {
                     add(state, .trackerUpdated, [.tracker(standing)], target, stop + effects)
                 }
@@ -122,7 +122,8 @@ struct MachineBuilder {
         for phase in enabledPhases {
             add(.released, .trackerUpdated, [.tracker(.fitsPhase), .phase(phase)], requeueTarget(phase), [])
         }
-        for standing in possibleStandings where ![.fitsPhase, .unroutable, .inactive].contains(standing) {
+        for standing in possibleStandings
+        where ![.fitsPhase, .unroutable, .inactive].contains(standing) && occurs(standing, amid: enabledPhases) {
             if let (target, effects) = waitingRoute(standing) {
                 add(.released, .trackerUpdated, [.tracker(standing)], target, effects)
             }
@@ -185,6 +186,16 @@ struct MachineBuilder {
     /// A released issue returns to the queue, or, in a human review, to waiting for the human.
     private func requeueTarget(_ phase: Phase) -> LifecycleState {
         phase == .review && policy.review == .human ? .review : .queued
+    }
+
+    /// Whether a "moved to" standing can occur for an issue whose phase is one of `phases`.
+    private func occurs(_ standing: TrackerStanding, amid phases: [Phase]) -> Bool {
+        switch standing {
+        case .movedToActive: phases.contains { $0 != .implementation }
+        case .movedToReview: phases.contains { $0 != .review }
+        case .movedToDone: phases.contains { $0 != .done }
+        default: true
+        }
     }
 
     /// Phases an issue can record: the agent phases plus a human review.

@@ -17,7 +17,7 @@ extension CompiledMachine {
     }
 
     private func renderMermaid() -> String {
-        var lines = ["---", "title: maestro lifecycle (\(policy.summary))", "---", "stateDiagram-v2"]
+        var lines = ["---", "title: \"maestro lifecycle (\(policy.summary))\"", "---", "stateDiagram-v2"]
         lines.append("    [*] --> \(Self.initialState.rawValue)")
         for transition in transitions {
             lines.append("    \(transition.from.rawValue) --> \(transition.to.rawValue) : \(transition.label(policy))")

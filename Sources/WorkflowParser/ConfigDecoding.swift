@@ -76,14 +76,16 @@ extension ConfigReader {
                 provider[key] = entry.value
             }
         }
-        let claim = string("tracker.claim_state", default: "in_progress")
-        if let claim, node("tracker.claim_state").map({ !isNullNode($0) }) ?? true, !activeSet.contains(normalizedTrackerState(claim)) {
+        // The default claim state applies only where the board has it as an active state.
+        let claimDefault = activeSet.contains("in_progress") ? "in_progress" : nil
+        let claim = optionalState("tracker.claim_state", default: claimDefault)
+        if let claim, !activeSet.contains(normalizedTrackerState(claim)) {
             report(
                 .invalidConfigValue, "tracker.claim_state '\(claim)' is not one of tracker.active_states",
                 hint: "claiming must keep the issue active; pick an active state or null", at: node("tracker.claim_state") ?? node("tracker"))
         }
-        let review = string("tracker.review_state", default: "human_review")
-        let done = string("tracker.done_state", default: "done")
+        let review = optionalState("tracker.review_state", default: "human_review")
+        let done = optionalState("tracker.done_state", default: "done")
         for (path, value) in [("tracker.review_state", review), ("tracker.done_state", done)] {
             if let value, activeSet.contains(normalizedTrackerState(value)) {
                 report(
@@ -98,6 +100,12 @@ extension ConfigReader {
     }
 
     private func isNullNode(_ node: Node) -> Bool { node.scalar?.style == .plain && node.null != nil }
+
+    /// A tracker state mapping: absent means the default, an explicit null means none.
+    private mutating func optionalState(_ path: String, default fallback: String?) -> String? {
+        if let node = node(path), isNullNode(node) { return nil }
+        return string(path, default: fallback)
+    }
 
     private mutating func decodeLimitsByState() -> [String: Int] {
         var limits: [String: Int] = [:]

@@ -37,7 +37,7 @@ public enum ConfigSchema {
         key("tracker.provider", "map", "{}", "adapter-owned; `$VAR` values resolved and kept secret", true) {
             $0.tracker.provider.isEmpty ? "{}" : "{" + $0.tracker.provider.keys.sorted().joined(separator: ", ") + "}"
         },
-        key("tracker.claim_state", "string or null", "in_progress", "one of active_states; null writes nothing", true) {
+        key("tracker.claim_state", "string or null", "in_progress", "one of active_states; null writes nothing; the default applies only when in_progress is active", true) {
             $0.tracker.claimState ?? "null"
         },
         key("tracker.review_state", "string or null", "human_review", "not one of active_states", true) {
