@@ -85,7 +85,9 @@ extension MachinePolicy {
         var parts = ["review: \(review.rawValue)", "done phase: \(donePhase ? "on" : "off")"]
         var limits = "max concurrent agents: \(maxConcurrentAgents)"
         if !maxConcurrentAgentsByState.isEmpty {
-            limits += " (" + maxConcurrentAgentsByState.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            limits +=
+                " ("
+                + maxConcurrentAgentsByState.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
                 .joined(separator: ", ") + ")"
         }
         parts.append(limits)

@@ -37,7 +37,10 @@ public enum ConfigSchema {
         key("tracker.provider", "map", "{}", "adapter-owned; `$VAR` values resolved and kept secret", true) {
             $0.tracker.provider.isEmpty ? "{}" : "{" + $0.tracker.provider.keys.sorted().joined(separator: ", ") + "}"
         },
-        key("tracker.claim_state", "string or null", "in_progress", "one of active_states; null writes nothing; the default applies only when in_progress is active", true) {
+        key(
+            "tracker.claim_state", "string or null", "in_progress",
+            "one of active_states; null writes nothing; the default applies only when in_progress is active", true
+        ) {
             $0.tracker.claimState ?? "null"
         },
         key("tracker.review_state", "string or null", "human_review", "not one of active_states", true) {
@@ -66,9 +69,13 @@ public enum ConfigSchema {
         key("agent.max_retry_backoff_ms", "integer", "300000", "> 0", true) { "\($0.agent.maxRetryBackoffMs)" },
         key("agent.max_automatic_retries", "integer", "10", ">= 0", true) { "\($0.agent.maxAutomaticRetries)" },
         key("agent.continuation_delay_ms", "integer", "1000", ">= 0", true) { "\($0.agent.continuationDelayMs)" },
-        key("agent.max_concurrent_agents_by_state", "map of state to integer", "{}", "values > 0; keys lowercased; bad entries ignored with a warning", true) {
+        key(
+            "agent.max_concurrent_agents_by_state", "map of state to integer", "{}",
+            "values > 0; keys lowercased; bad entries ignored with a warning", true
+        ) {
             $0.agent.maxConcurrentAgentsByState.isEmpty
-                ? "{}" : "{" + $0.agent.maxConcurrentAgentsByState.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}"
+                ? "{}"
+                : "{" + $0.agent.maxConcurrentAgentsByState.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}"
         },
         key("codex.command", "shell string", "codex app-server", "non-empty; run with `bash -lc` in the workspace", true) {
             $0.codex.command

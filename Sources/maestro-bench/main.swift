@@ -42,7 +42,9 @@ func benchValidate(path: String, runs: Int) throws {
         let status = try spawnAndWait(maestro.path, ["validate", path])
         guard status == 0 else { throw BenchError.validateFailed(status) }
     }
-    print("process `maestro validate \(path)`: median \(milliseconds(median(spawned))), p90 \(milliseconds(percentile(spawned, 0.9))) over \(processRuns) runs")
+    print(
+        "process `maestro validate \(path)`: median \(milliseconds(median(spawned))), p90 \(milliseconds(percentile(spawned, 0.9))) over \(processRuns) runs"
+    )
 }
 
 /// posix_spawn + waitpid: Foundation's `Process.waitUntilExit` polls its run loop and would add

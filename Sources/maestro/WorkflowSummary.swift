@@ -65,7 +65,9 @@ struct WorkflowSummary: Encodable {
         let list = { (values: [String]) in values.isEmpty ? "none" : values.joined(separator: ", ") }
         var concurrency = "\(maxConcurrentAgents) agents"
         if !maxConcurrentAgentsByState.isEmpty {
-            concurrency += " (" + maxConcurrentAgentsByState.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+            concurrency +=
+                " ("
+                + maxConcurrentAgentsByState.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
                 .joined(separator: ", ") + ")"
         }
         let mapping = [("claim", tracker.claimState), ("review", tracker.reviewState), ("done", tracker.doneState)]

@@ -32,14 +32,14 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("bad.md")
         try """
-            ---
-            tracker:
-              kind: kanban
-            agent:
-              max_turns: 0
-            ---
-            Hello {{ issue.titel }}
-            """.write(to: file, atomically: true, encoding: .utf8)
+        ---
+        tracker:
+          kind: kanban
+        agent:
+          max_turns: 0
+        ---
+        Hello {{ issue.titel }}
+        """.write(to: file, atomically: true, encoding: .utf8)
         let result = try CLI.run(["validate", file.path])
         #expect(result.status == 1)
         #expect(result.stderr.contains("\(file.path):5:14: error: agent.max_turns must be a positive integer, got '0' [invalid_config_value]"))

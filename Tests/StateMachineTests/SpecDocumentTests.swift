@@ -36,8 +36,10 @@ import Testing
             [cells[0], cells[1], tokens(cells[2], none: "—").joined(separator: "&"), cells[3], tokens(cells[4], none: "—").joined(separator: ",")]
         }
         let compiled = machine.transitions.map {
-            [$0.from.rawValue, $0.event.rawValue, $0.guards.map(\.token).joined(separator: "&"), $0.to.rawValue,
-             $0.effects.map(\.token).joined(separator: ",")]
+            [
+                $0.from.rawValue, $0.event.rawValue, $0.guards.map(\.token).joined(separator: "&"), $0.to.rawValue,
+                $0.effects.map(\.token).joined(separator: ","),
+            ]
         }
         #expect(!documented.isEmpty)
         #expect(Set(documented.map { $0.joined(separator: "|") }) == Set(compiled.map { $0.joined(separator: "|") }))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import WorkflowParser
 
 private let schema: [String: TemplateSchema] = [
@@ -70,19 +71,21 @@ private func unknown(_ message: String, _ line: Int, _ column: Int) -> TemplateE
             {% if issue.stat == "x" %}{% elsif attempt or issue.nope %}{% endif %}
             {% unless 1 < issue.bogus %}{% endunless %}
             """
-        #expect(try problems(source) == [
-            unknown("unknown variable 'issue.stat' (did you mean 'issue.state'?)", 1, 7),
-            unknown("unknown variable 'issue.nope'", 1, 47),
-            unknown("unknown variable 'issue.bogus'", 2, 15),
-        ])
+        #expect(
+            try problems(source) == [
+                unknown("unknown variable 'issue.stat' (did you mean 'issue.state'?)", 1, 7),
+                unknown("unknown variable 'issue.nope'", 1, 47),
+                unknown("unknown variable 'issue.bogus'", 2, 15),
+            ])
     }
 
     @Test func acceptsLoopVariableMembersAndRejectsUnknownOnes() throws {
         let source = "{% for b in issue.blocked_by %}{{ b.identifier }}{{ b.stat }}{{ forloop.indx }}{% endfor %}"
-        #expect(try problems(source) == [
-            unknown("unknown variable 'b.stat' (did you mean 'b.state'?)", 1, 53),
-            unknown("unknown variable 'forloop.indx' (did you mean 'forloop.index'?)", 1, 65),
-        ])
+        #expect(
+            try problems(source) == [
+                unknown("unknown variable 'b.stat' (did you mean 'b.state'?)", 1, 53),
+                unknown("unknown variable 'forloop.indx' (did you mean 'forloop.index'?)", 1, 65),
+            ])
     }
 
     @Test func loopVariableIsOutOfScopeAfterTheLoop() throws {
@@ -93,10 +96,11 @@ private func unknown(_ message: String, _ line: Int, _ column: Int) -> TemplateE
     @Test func collectionMustBeAList() throws {
         let source = "{% for x in issue.title %}{{ x.foo }}{% endfor %}\n{% for y in issue %}{% endfor %}"
         // `x` is not reported again: one mistake, one problem.
-        #expect(try problems(source) == [
-            unknown("'issue.title' is not a list", 1, 13),
-            unknown("'issue' is not a list", 2, 13),
-        ])
+        #expect(
+            try problems(source) == [
+                unknown("'issue.title' is not a list", 1, 13),
+                unknown("'issue' is not a list", 2, 13),
+            ])
     }
 
     @Test func scalarsHaveNoMembersAndIndexesNeedLists() throws {
@@ -123,11 +127,12 @@ private func unknown(_ message: String, _ line: Int, _ column: Int) -> TemplateE
             {% endfor %}
             """
         let found = try problems(source)
-        #expect(found.map(\.message) == [
-            "unknown variable 'issue.titel' (did you mean 'issue.title'?)",
-            "unknown variable 'nope'",
-            "unknown variable 'b.name'",
-        ])
+        #expect(
+            found.map(\.message) == [
+                "unknown variable 'issue.titel' (did you mean 'issue.title'?)",
+                "unknown variable 'nope'",
+                "unknown variable 'b.name'",
+            ])
         #expect(found.map { [$0.line, $0.column] } == [[1, 4], [1, 26], [4, 6]])
         #expect(found.allSatisfy { $0.kind == .render })
     }
@@ -144,15 +149,16 @@ private func unknown(_ message: String, _ line: Int, _ column: Int) -> TemplateE
             {% if attempt > 1 %}retry{% endif %}
             """
         let uses = try Template(parsing: source).variableUses
-        #expect(uses == [
-            TemplateVariableUse(path: ["issue", "title"], line: 1, column: 4),
-            TemplateVariableUse(path: ["issue", "blocked_by"], line: 2, column: 13),
-            TemplateVariableUse(path: ["issue", "blocked_by", "identifier"], line: 3, column: 6),
-            TemplateVariableUse(path: ["issue", "identifier"], line: 3, column: 29),
-            TemplateVariableUse(path: ["issue", "blocked_by", "children"], line: 4, column: 15),
-            TemplateVariableUse(path: ["issue", "blocked_by", "children", "name"], line: 4, column: 31),
-            TemplateVariableUse(path: ["attempt"], line: 6, column: 7),
-        ])
+        #expect(
+            uses == [
+                TemplateVariableUse(path: ["issue", "title"], line: 1, column: 4),
+                TemplateVariableUse(path: ["issue", "blocked_by"], line: 2, column: 13),
+                TemplateVariableUse(path: ["issue", "blocked_by", "identifier"], line: 3, column: 6),
+                TemplateVariableUse(path: ["issue", "identifier"], line: 3, column: 29),
+                TemplateVariableUse(path: ["issue", "blocked_by", "children"], line: 4, column: 15),
+                TemplateVariableUse(path: ["issue", "blocked_by", "children", "name"], line: 4, column: 31),
+                TemplateVariableUse(path: ["attempt"], line: 6, column: 7),
+            ])
     }
 
     @Test func indexesAreDroppedAndLiteralsIgnored() throws {

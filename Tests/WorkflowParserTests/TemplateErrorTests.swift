@@ -1,8 +1,9 @@
 import Testing
+
 @testable import WorkflowParser
 
 private let context: [String: TemplateValue] = [
-    "issue": ["title": "Fix login", "state": "Todo", "priority": 2, "assignee": .null, "labels": ["a"]],
+    "issue": ["title": "Fix login", "state": "Todo", "priority": 2, "assignee": .null, "labels": ["a"]]
 ]
 
 private func parseError(_ source: String) -> TemplateError? {
@@ -81,7 +82,8 @@ private func expectError(
     }
 
     @Test func orderingIntAgainstStringFails() throws {
-        expectError(try renderError("{% if issue.priority < 'a' %}{% endif %}"), .render, "cannot compare int with string using '<'", line: 1, column: 22)
+        expectError(
+            try renderError("{% if issue.priority < 'a' %}{% endif %}"), .render, "cannot compare int with string using '<'", line: 1, column: 22)
     }
 }
 
@@ -122,7 +124,8 @@ private func expectError(
         expectError(parseError("x {% endif %}"), .parse, "'endif' without matching 'if'", line: 1, column: 6)
         expectError(parseError("{% else %}"), .parse, "'else' outside of an 'if', 'unless' or 'for' block", line: 1, column: 4)
         expectError(parseError("{% if true %}{% endfor %}"), .parse, "unexpected 'endfor' inside 'if' opened at 1:4", line: 1, column: 17)
-        expectError(parseError("{% for x in y %}{% elsif a %}{% endfor %}"), .parse, "unexpected 'elsif' inside 'for' opened at 1:4", line: 1, column: 20)
+        expectError(
+            parseError("{% for x in y %}{% elsif a %}{% endfor %}"), .parse, "unexpected 'elsif' inside 'for' opened at 1:4", line: 1, column: 20)
         expectError(
             parseError("{% if a %}{% else %}{% else %}{% endif %}"), .parse,
             "'else' after 'else' in 'if' opened at 1:4", line: 1, column: 24)
@@ -131,7 +134,8 @@ private func expectError(
     @Test func malformedTags() {
         expectError(parseError("{% if %}{% endif %}"), .parse, "'if' needs a condition", line: 1, column: 4)
         expectError(parseError("{% for x issue %}{% endfor %}"), .parse, "expected 'in' after 'x'", line: 1, column: 8)
-        expectError(parseError("{% if a = b %}{% endif %}"), .parse, "unexpected '=' (use '==' to compare; 'assign' is not supported)", line: 1, column: 9)
+        expectError(
+            parseError("{% if a = b %}{% endif %}"), .parse, "unexpected '=' (use '==' to compare; 'assign' is not supported)", line: 1, column: 9)
         expectError(parseError("{{ issue.title issue }}"), .parse, "unexpected 'issue' in output", line: 1, column: 16)
         expectError(parseError("{% endif x %}"), .parse, "'endif' without matching 'if'", line: 1, column: 4)
         expectError(parseError("{% if a %}{% endif x %}"), .parse, "unexpected 'x' in 'endif' tag", line: 1, column: 20)

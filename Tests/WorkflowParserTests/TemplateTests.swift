@@ -1,4 +1,5 @@
 import Testing
+
 @testable import WorkflowParser
 
 private let issue: TemplateValue = [

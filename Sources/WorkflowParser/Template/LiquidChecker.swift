@@ -105,8 +105,9 @@ struct LiquidChecker {
             current = .known(top)
         } else {
             let names = Set(schema.keys).union(scopes.flatMap(\.keys))
-            problems.append(LiquidSuggestion.unknownVariable(
-                path.root, parent: nil, key: path.root, candidates: names, at: path.position))
+            problems.append(
+                LiquidSuggestion.unknownVariable(
+                    path.root, parent: nil, key: path.root, candidates: names, at: path.position))
             return .unknown
         }
         for (offset, segment) in path.segments.enumerated() {
@@ -115,9 +116,10 @@ struct LiquidChecker {
             switch (segment, schema) {
             case (.key(let key), .map(let members)):
                 guard let member = members[key] else {
-                    problems.append(LiquidSuggestion.unknownVariable(
-                        written, parent: path.display(upTo: offset), key: key,
-                        candidates: members.keys, at: path.position))
+                    problems.append(
+                        LiquidSuggestion.unknownVariable(
+                            written, parent: path.display(upTo: offset), key: key,
+                            candidates: members.keys, at: path.position))
                     return .unknown
                 }
                 current = .known(member)

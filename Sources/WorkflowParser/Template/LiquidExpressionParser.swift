@@ -129,7 +129,8 @@ struct LiquidExpressionParser: Sendable {
     }
 
     private static func describe(_ arity: ClosedRange<Int>) -> String {
-        let count = arity.lowerBound == arity.upperBound
+        let count =
+            arity.lowerBound == arity.upperBound
             ? "\(arity.lowerBound)" : "\(arity.lowerBound) to \(arity.upperBound)"
         return "\(count) argument\(arity.upperBound == 1 ? "" : "s")"
     }
