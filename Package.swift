@@ -18,6 +18,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", .upToNextMinor(from: "1.8.2")),
         .package(url: "https://github.com/jpsim/Yams", .upToNextMinor(from: "6.2.2")),
+        .package(url: "https://github.com/groue/GRDB.swift", .upToNextMinor(from: "7.10.0")),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", .upToNextMinor(from: "1.0.2")),
+        .package(url: "https://github.com/apple/swift-log", .upToNextMinor(from: "1.16.2")),
     ],
     targets: [
         .target(name: "StateMachine", swiftSettings: strictSettings),
@@ -26,8 +29,22 @@ let package = Package(
             dependencies: ["StateMachine", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
-        .target(name: "Runtime", dependencies: ["StateMachine", "WorkflowParser"], swiftSettings: strictSettings),
-        .target(name: "Adapters", dependencies: ["Runtime", "StateMachine"], swiftSettings: strictSettings),
+        .target(
+            name: "Runtime",
+            dependencies: [
+                "StateMachine", "WorkflowParser", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Adapters",
+            dependencies: [
+                "Runtime", "StateMachine", "WorkflowParser", .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(name: "Transports", dependencies: ["Runtime", "StateMachine"], swiftSettings: strictSettings),
         .executableTarget(
             name: "maestro",
@@ -46,6 +63,16 @@ let package = Package(
         .testTarget(
             name: "WorkflowParserTests",
             dependencies: ["WorkflowParser", "StateMachine"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "RuntimeTests",
+            dependencies: ["Runtime", "StateMachine", "WorkflowParser", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AdaptersTests",
+            dependencies: ["Adapters", "Runtime", "StateMachine", "WorkflowParser"],
             swiftSettings: strictSettings
         ),
         .testTarget(
