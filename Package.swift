@@ -41,7 +41,7 @@ let package = Package(
             name: "Adapters",
             dependencies: [
                 "Runtime", "StateMachine", "WorkflowParser", .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
         ),
@@ -51,6 +51,7 @@ let package = Package(
             dependencies: [
                 "StateMachine", "WorkflowParser", "Runtime", "Adapters", "Transports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
         ),
@@ -72,7 +73,9 @@ let package = Package(
         ),
         .testTarget(
             name: "AdaptersTests",
-            dependencies: ["Adapters", "Runtime", "StateMachine", "WorkflowParser"],
+            dependencies: [
+                "Adapters", "Runtime", "StateMachine", "WorkflowParser", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

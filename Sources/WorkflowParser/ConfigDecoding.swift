@@ -43,7 +43,7 @@ extension ConfigReader {
 
     private mutating func decodeTracker() -> WorkflowConfig.Tracker {
         var kind = string("tracker.kind", default: nil) ?? ""
-        if node("tracker.kind") == nil {
+        if node("tracker.kind").map(isNullNode) ?? true {
             report(
                 .missingConfigValue, "tracker.kind is required",
                 hint: "add `tracker:\\n  kind: kanban` to the front matter", at: node("tracker") ?? root)

@@ -87,7 +87,7 @@ struct ConfigReader {
 
     mutating func int(_ path: String, default fallback: Int, expected: String, valid: (Int) -> Bool) -> Int {
         guard let node = node(path), !isNull(node) else { return fallback }
-        guard let value = node.int, valid(value) else {
+        guard let value = node.int ?? node.scalar.flatMap({ Int($0.string) }), valid(value) else {
             invalid(path, node, expected: expected)
             return fallback
         }

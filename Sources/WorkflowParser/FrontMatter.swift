@@ -19,7 +19,7 @@ struct WorkflowDocument {
 
     /// Splits `text`. Front matter is present only when the very first line is `---`.
     static func split(_ text: String) throws(SplitError) -> WorkflowDocument {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+        let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }.map {
             $0.hasSuffix("\r") ? $0.dropLast() : $0
         }
         guard let first = lines.first, first.trimmingCharacters(in: .whitespaces) == "---" else {
@@ -45,6 +45,6 @@ struct WorkflowDocument {
         }
         let body = lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
         return WorkflowDocument(
-            frontMatter: frontMatter, frontMatterFirstLine: 2, body: body, bodyLine: line, bodyColumn: column)
+            frontMatter: frontMatter, frontMatterFirstLine: frontMatter == nil ? 1 : 2, body: body, bodyLine: line, bodyColumn: column)
     }
 }

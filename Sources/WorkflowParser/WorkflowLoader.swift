@@ -69,7 +69,7 @@ public enum WorkflowLoader {
         let body = document.body.isEmpty ? PromptSchema.defaultPrompt : document.body
         let bodyMapping = PositionMapping.body(line: document.bodyLine, column: document.bodyColumn)
         let prompt = compileTemplate(body, mapping: bodyMapping, file: file, into: &diagnostics)
-        let fileLines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let fileLines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }.map(String.init)
         func phasePrompt(_ path: String, _ source: String?) -> Template? {
             guard let source, let node = reader.node(path) else { return nil }
             let mapping = PositionMapping.scalar(node, lineOffset: reader.lineOffset, fileLines: fileLines)

@@ -1,0 +1,127 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// Wakes waiters when the store may have changed. Wake-ups coalesce: a waiter learns "something
+/// changed since you last looked", never what; it then reads the log or the tables.
+public final class ChangeSignal: Sendable {
+    private let state = Mutex<(generation: UInt64, waiters: [UInt64: CheckedContinuation<Void, Never>], nextId: UInt64)>(
+        (0, [:], 0))
+
+    public init() {}
+
+    /// Wakes every current waiter and marks the generation as changed.
+    public func notify() {
+        let waiters = state.withLock { state in
+            state.generation &+= 1
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// The current generation; pass it to ``wait(after:)``.
+    public var generation: UInt64 { state.withLock { $0.generation } }
+
+    /// Returns once the generation differs from `seen`, or when the task is cancelled.
+    public func wait(after seen: UInt64) async {
+        let id = state.withLock { state -> UInt64 in
+            state.nextId &+= 1
+            return state.nextId
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.generation != seen || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume()
+        }
+    }
+}
+
+/// Notices writes committed by other processes (a CLI creating or moving an issue) by polling the
+/// store's change counter, which every ``Store/write(_:)`` bumps in its own transaction.
+///
+/// The poll is one indexed single-row read; at the default 10 ms interval it costs well under 1 % of
+/// a core and bounds the delay before the daemon reacts.
+public struct ChangeWatcher: Sendable {
+    public let store: Store
+    public let signal: ChangeSignal
+    public let interval: Duration
+
+    public init(store: Store, interval: Duration = .milliseconds(10)) {
+        self.store = store
+        self.signal = store.changes
+        self.interval = interval
+    }
+
+    /// Polls until the task is cancelled.
+    public func run() async throws {
+        var last = try await store.changeCount()
+        while !Task.isCancelled {
+            try await Task.sleep(for: interval)
+            let current = try await store.changeCount()
+            if current != last {
+                last = current
+                signal.notify()
+            }
+        }
+    }
+}
+
+/// Delivers committed transitions to a named subscriber in log order, from its durable cursor on:
+/// a subscriber that restarts or falls behind catches up from the log, then follows new commits.
+public struct TransitionFeed: Sendable {
+    public let store: Store
+    public let signal: ChangeSignal
+    public let batchSize: Int
+
+    public init(store: Store, batchSize: Int = 256) {
+        self.store = store
+        self.signal = store.changes
+        self.batchSize = batchSize
+    }
+
+    /// The subscriber's cursor: the last seq it handled (0 before the first).
+    public func cursor(of subscriber: String) async throws -> Int64 {
+        try await store.read { db in try AdapterCursorRecord.fetchOne(db, key: subscriber)?.seq ?? 0 }
+    }
+
+    /// Records that `subscriber` handled everything up to `seq`.
+    public func advance(_ subscriber: String, to seq: Int64) async throws {
+        // Not through `store.write`: a cursor is bookkeeping, and must not wake other subscribers.
+        try await store.pool.write { db in
+            try AdapterCursorRecord(name: subscriber, seq: seq, at: Date()).save(db)
+        }
+    }
+
+    /// Calls `handle` for every transition after the subscriber's cursor, advancing the cursor after
+    /// each batch, and waits for more; returns when the task is cancelled.
+    public func follow(
+        as subscriber: String, handle: (TransitionRecord) async throws -> Void
+    ) async throws {
+        var position = try await cursor(of: subscriber)
+        while !Task.isCancelled {
+            let generation = signal.generation
+            let start = position
+            let batch = try await store.read { [batchSize] db in
+                try TransitionRecord.after(start, limit: batchSize).fetchAll(db)
+            }
+            for record in batch {
+                try await handle(record)
+                position = record.seq ?? position
+            }
+            if !batch.isEmpty {
+                try await advance(subscriber, to: position)
+                continue
+            }
+            await signal.wait(after: generation)
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import GRDB
+
+/// The store's schema, as an append-only list of migrations. Never edit a shipped migration: add one.
+enum StoreMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in try createVersion1(db) }
+        return migrator
+    }
+
+    /// Identifiers of every migration this build knows, oldest first.
+    static var identifiers: [String] { migrator.migrations }
+
+    private static func createVersion1(_ db: Database) throws {
+        try db.create(table: "metadata") { t in
+            t.primaryKey("key", .text)
+            t.column("value", .text).notNull()
+        }
+        try db.create(table: "project") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("key", .text).notNull().unique()
+            t.column("name", .text).notNull().unique()
+            t.column("description", .text)
+            t.column("nextNumber", .integer).notNull().defaults(to: 1)
+            t.column("createdAt", .datetime).notNull()
+            t.column("updatedAt", .datetime).notNull()
+        }
+        try db.create(table: "issue") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("project", onDelete: .cascade).notNull()
+            t.column("identifier", .text).notNull().unique()
+            t.column("title", .text).notNull()
+            t.column("description", .text)
+            t.column("priority", .integer)
+            t.column("trackerState", .text).notNull()
+            t.column("labels", .jsonText).notNull().defaults(to: "[]")
+            t.column("assignee", .text)
+            t.column("url", .text)
+            t.column("branchName", .text)
+            t.column("createdAt", .datetime).notNull()
+            t.column("updatedAt", .datetime).notNull()
+            t.column("lifecycleState", .text).notNull().defaults(to: "queued")
+            t.column("version", .integer).notNull().defaults(to: 0)
+            t.column("attempt", .integer).notNull().defaults(to: 0)
+            t.column("phase", .text).notNull().defaults(to: "implementation")
+            t.column("blockReason", .text)
+            t.column("dueAt", .datetime)
+            t.column("lastError", .text)
+        }
+        try db.create(index: "issue_lifecycle", on: "issue", columns: ["lifecycleState", "dueAt"])
+        try db.create(index: "issue_project_state", on: "issue", columns: ["projectId", "trackerState"])
+        try db.create(table: "issueBlocker") { t in
+            t.belongsTo("issue", onDelete: .cascade).notNull()
+            t.belongsTo("blocker", inTable: "issue", onDelete: .cascade).notNull()
+            t.primaryKey(["issueId", "blockerId"])
+        }
+        try db.create(table: "comment") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("issue", onDelete: .cascade).notNull()
+            t.column("author", .text).notNull()
+            t.column("body", .text).notNull()
+            t.column("createdAt", .datetime).notNull()
+        }
+        // The log outlives deleted issues: no foreign key, and (issueId, version) is unique.
+        try db.create(table: "transition") { t in
+            t.autoIncrementedPrimaryKey("seq")
+            t.column("issueId", .integer).notNull()
+            t.column("identifier", .text).notNull()
+            t.column("version", .integer).notNull()
+            t.column("fromState", .text).notNull()
+            t.column("toState", .text).notNull()
+            t.column("event", .text).notNull()
+            t.column("attempt", .integer).notNull()
+            t.column("payload", .jsonText).notNull().defaults(to: "{}")
+            t.column("at", .datetime).notNull()
+            t.uniqueKey(["issueId", "version"])
+        }
+        try db.create(table: "workspace") { t in
+            t.primaryKey("issueId", .integer).references("issue", onDelete: .cascade)
+            t.column("key", .text).notNull()
+            t.column("path", .text).notNull()
+            t.column("createdAt", .datetime).notNull()
+            t.column("lastUsedAt", .datetime).notNull()
+            t.column("removedAt", .datetime)
+        }
+        try db.create(table: "session") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("issue", onDelete: .cascade).notNull()
+            t.column("phase", .text).notNull()
+            t.column("threadId", .text)
+            t.column("turnCount", .integer).notNull().defaults(to: 0)
+            t.column("pid", .integer)
+            t.column("processStartTime", .integer)
+            t.column("inputTokens", .integer).notNull().defaults(to: 0)
+            t.column("outputTokens", .integer).notNull().defaults(to: 0)
+            t.column("totalTokens", .integer).notNull().defaults(to: 0)
+            t.column("lastEvent", .text)
+            t.column("lastEventAt", .datetime)
+            t.column("lastMessage", .text)
+            t.column("startedAt", .datetime).notNull()
+            t.column("endedAt", .datetime)
+            t.column("outcome", .text)
+        }
+        try db.create(table: "operatorCommand") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("issue", onDelete: .cascade).notNull()
+            t.column("command", .text).notNull()
+            t.column("payload", .jsonText).notNull().defaults(to: "{}")
+            t.column("status", .text).notNull().defaults(to: "pending")
+            t.column("result", .text)
+            t.column("createdAt", .datetime).notNull()
+            t.column("handledAt", .datetime)
+        }
+        try db.create(index: "operatorCommand_status", on: "operatorCommand", columns: ["status", "id"])
+        try db.create(table: "runtimeEvent") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("issueId", .integer)
+            t.column("sessionId", .integer)
+            t.column("kind", .text).notNull()
+            t.column("message", .text).notNull()
+            t.column("at", .datetime).notNull()
+        }
+        try db.create(index: "runtimeEvent_issue", on: "runtimeEvent", columns: ["issueId", "id"])
+        try db.create(table: "adapterCursor") { t in
+            t.primaryKey("name", .text)
+            t.column("seq", .integer).notNull()
+            t.column("updatedAt", .datetime).notNull()
+        }
+    }
+}
