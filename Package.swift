@@ -57,7 +57,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "maestro-bench",
-            dependencies: ["StateMachine", "WorkflowParser"],
+            dependencies: ["StateMachine", "WorkflowParser", "Runtime", "Adapters", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "StateMachineTests", dependencies: ["StateMachine"], swiftSettings: strictSettings),

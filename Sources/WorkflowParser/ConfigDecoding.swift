@@ -190,6 +190,12 @@ extension ConfigReader {
             let path = prefix.isEmpty ? name : prefix + "." + name
             if ConfigSchema.openMaps.contains(path) { continue }
             if ConfigSchema.knownPaths.contains(path) {
+                let isSection = !ConfigSchema.keys.contains { $0.path == path }
+                if isSection, value.mapping == nil, !isNullNode(value) {
+                    report(
+                        .invalidConfigValue, "\(path) must be a map of keys", hint: "indent its keys below `\(name):`",
+                        at: value)
+                }
                 warnAboutUnknownKeys(in: value, prefix: path)
                 continue
             }

@@ -86,14 +86,22 @@ public enum WorkflowLoader {
                 WorkflowDiagnostic(
                     .invalidConfigValue, "the lifecycle machine is inconsistent: \(error.description)",
                     hint: "report this as a maestro bug", file: file, line: 1, column: 1))
-            throw WorkflowError(diagnostics: diagnostics)
+            throw WorkflowError(diagnostics: inFileOrder(diagnostics))
         }
+        diagnostics = inFileOrder(diagnostics)
         guard diagnostics.allSatisfy({ $0.severity == .warning }), let prompt else {
             throw WorkflowError(diagnostics: diagnostics)
         }
         return Workflow(
             path: file, config: config, prompt: prompt, reviewPrompt: review, donePrompt: done,
             warnings: diagnostics, machine: machine)
+    }
+
+    /// Sorted by position; equal positions keep their order.
+    private static func inFileOrder(_ diagnostics: [WorkflowDiagnostic]) -> [WorkflowDiagnostic] {
+        diagnostics.enumerated().sorted { lhs, rhs in
+            (lhs.element.line, lhs.element.column, lhs.offset) < (rhs.element.line, rhs.element.column, rhs.offset)
+        }.map(\.element)
     }
 
     private static func composeFrontMatter(_ document: WorkflowDocument, file: String) throws(WorkflowError) -> Node? {

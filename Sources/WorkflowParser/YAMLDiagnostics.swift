@@ -25,18 +25,25 @@ func yamlDiagnostic(_ error: any Error, yaml: String, file: String, lineOffset: 
     }
 }
 
-/// Yams points at the first of two duplicate keys; the user needs the second.
+/// Yams points at the first of two duplicate keys; the user needs the second. Searches forward from
+/// the first for the key at a token boundary followed by `:`, in block or flow style.
 private func secondOccurrence(of key: String, after mark: Mark, in yaml: String) -> (Int, Int)? {
-    let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
-    guard mark.line >= 1 else { return nil }
-    for index in mark.line..<lines.count {
+    let lines = yaml.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }.map { Array($0) }
+    let candidates = [key, "\"\(key)\"", "'\(key)'"].map(Array.init)
+    var startColumn = mark.column + key.count - 1
+    for index in max(mark.line - 1, 0)..<lines.count {
         let line = lines[index]
-        let indent = line.prefix { $0 == " " }.count
-        guard indent + 1 == mark.column else { continue }
-        let rest = line.dropFirst(indent)
-        if rest.hasPrefix(key + ":") || rest.hasPrefix("\"\(key)\":") || rest.hasPrefix("'\(key)':") {
-            return (index + 1, indent + 1)
+        var column = index == mark.line - 1 ? startColumn : 0
+        while column < line.count {
+            let boundary = column == 0 || [" ", "{", ",", "\t"].contains(line[column - 1])
+            if boundary, let match = candidates.first(where: { line[column...].starts(with: $0) }) {
+                var after = column + match.count
+                while after < line.count, line[after] == " " { after += 1 }
+                if after < line.count, line[after] == ":" { return (index + 1, column + 1) }
+            }
+            column += 1
         }
+        startColumn = 0
     }
     return nil
 }

@@ -5,7 +5,7 @@ import WorkflowParser
 // maestro-bench: release-mode measurements recorded in Specs/benchmarks.md.
 //
 //   swift build -c release
-//   .build/release/maestro-bench validate [WORKFLOW.md] [--runs N]
+//   .build/release/maestro-bench validate [WORKFLOW.md] [--runs N]   (and see the usage text below)
 //
 // `validate` measures loading + compiling in-process, then the full `maestro validate` process
 // (spawned from the binary beside this one), and prints medians and p90s.
@@ -66,6 +66,7 @@ func spawnAndWait(_ executable: String, _ arguments: [String]) throws -> Int32 {
 }
 
 enum BenchError: Error {
+    case unexpected(String)
     case spawnFailed(Int32)
     case validateFailed(Int32)
     case usage
@@ -81,8 +82,20 @@ do {
     switch arguments.first {
     case "validate":
         try benchValidate(path: arguments.dropFirst().first ?? "WORKFLOW.md", runs: runs)
+    case "transitions":
+        try await benchTransitions(count: runs)
+    case "issue-list":
+        try await benchIssueList(count: arguments.dropFirst().first.flatMap(Int.init) ?? 10_000)
+    case "contend" where arguments.count == 4:
+        try await contend(databasePath: arguments[1], issueId: Int64(arguments[2]) ?? 0, expectedVersion: Int(arguments[3]) ?? 0)
     default:
-        print("usage: maestro-bench validate [WORKFLOW.md] [--runs N]")
+        print(
+            """
+            usage: maestro-bench validate [WORKFLOW.md] [--runs N]
+                   maestro-bench transitions [--runs N]
+                   maestro-bench issue-list [COUNT]
+                   maestro-bench contend DATABASE ISSUE-ID EXPECTED-VERSION
+            """)
         throw BenchError.usage
     }
 } catch {

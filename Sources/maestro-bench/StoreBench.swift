@@ -1,0 +1,102 @@
+import Adapters
+import Foundation
+import GRDB
+import Runtime
+import StateMachine
+import WorkflowParser
+
+/// The default kanban workflow, for benchmarks and the contention probe.
+func defaultWorkflow() throws -> Workflow {
+    try WorkflowLoader.parse("---\ntracker:\n  kind: kanban\n---\nWork on {{ issue.identifier }}.\n", file: "(bench)", baseDirectory: "/")
+}
+
+func temporaryDatabase(_ name: String) -> String {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("maestro-bench-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory.appendingPathComponent(name).path
+}
+
+/// Transitions committed per second through the entry point, against a raw one-row INSERT + COMMIT
+/// loop on the same file, pool and settings.
+func benchTransitions(count: Int) async throws {
+    let store = try Store.open(path: temporaryDatabase("transitions.sqlite"))
+    let workflow = try defaultWorkflow()
+    let board = KanbanBoard(store: store, rules: KanbanRules(workflow: workflow))
+    _ = try await board.createProject(name: "bench", key: "B")
+    let issue = try await board.createIssue(in: "B", NewIssue(title: "ping-pong"))
+    let issueId = issue.id ?? 0
+    let clock = ContinuousClock()
+    // dispatch and interrupted alternate queued <-> workspace: every apply commits one transition.
+    let events: [LifecycleEvent] = [.dispatch, .interrupted]
+    let entry = try await clock.measure {
+        for index in 0..<count {
+            let outcome = try await TransitionStore.apply(events[index % 2], to: issueId, in: store, machine: workflow.machine)
+            guard outcome.committed != nil else { throw BenchError.unexpected("\(outcome)") }
+        }
+    }
+    try await store.pool.write { db in try db.execute(sql: "CREATE TABLE rawBench (id INTEGER PRIMARY KEY, value TEXT)") }
+    let raw = try await clock.measure {
+        for index in 0..<count {
+            try await store.pool.write { db in try db.execute(sql: "INSERT INTO rawBench (value) VALUES (?)", arguments: ["row \(index)"]) }
+        }
+    }
+    let entryRate = Double(count) / raw.seconds * raw.seconds / entry.seconds
+    let rawRate = Double(count) / raw.seconds
+    print(String(format: "entry point: %.0f transitions/s (%d in %.3f s)", entryRate, count, entry.seconds))
+    print(String(format: "raw INSERT + COMMIT: %.0f rows/s (%d in %.3f s)", rawRate, count, raw.seconds))
+    print(String(format: "ratio: %.2f", entryRate / rawRate))
+}
+
+/// `issue list` of a project with `count` issues: in-process query, and the CLI as a process.
+func benchIssueList(count: Int) async throws {
+    let path = temporaryDatabase("list.sqlite")
+    let store = try Store.open(path: path)
+    let workflow = try defaultWorkflow()
+    let board = KanbanBoard(store: store, rules: KanbanRules(workflow: workflow))
+    var project = try await board.createProject(name: "big", key: "BIG")
+    try await store.write { [project] db in
+        var project = project
+        for index in 0..<count {
+            let number = try project.allocateNumber(db)
+            var issue = IssueRecord(
+                projectId: project.id ?? 0, identifier: "BIG-\(number)", title: "Issue number \(index)", description: nil,
+                priority: index % 5 == 0 ? nil : index % 5, trackerState: "todo", labels: ["bench"], at: Date())
+            try issue.insert(db)
+        }
+    }
+    project = try await board.project("BIG")
+    let clock = ContinuousClock()
+    var samples: [Duration] = []
+    for _ in 0..<10 {
+        samples.append(try await clock.measure { _ = try await board.issues(project: "BIG") })
+    }
+    print("in-process issues(project:) with \(count) issues: median \(milliseconds(median(samples)))")
+    let maestro = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("maestro")
+    guard FileManager.default.isExecutableFile(atPath: maestro.path) else { return }
+    var processSamples: [Duration] = []
+    for _ in 0..<10 {
+        processSamples.append(
+            try clock.measure {
+                let status = try spawnAndWait(maestro.path, ["issue", "list", "--project", "BIG", "--db", path])
+                guard status == 0 else { throw BenchError.validateFailed(status) }
+            })
+    }
+    print("process `maestro issue list --project BIG` (\(count) issues, table to /dev/null): median \(milliseconds(median(processSamples)))")
+}
+
+/// Test probe: applies `dispatch` to an issue at an expected version and prints the outcome.
+/// Used by the store's two-process contention test.
+func contend(databasePath: String, issueId: Int64, expectedVersion: Int) async throws {
+    let store = try Store.open(path: databasePath)
+    let outcome = try await TransitionStore.apply(
+        .dispatch, to: issueId, in: store, machine: try defaultWorkflow().machine, expectedVersion: expectedVersion)
+    switch outcome {
+    case .committed(let committed): print("committed \(committed.record.seq ?? 0)")
+    case .rejected(let rejection): print("rejected \(rejection.code)")
+    case .conflict(_, let actual): print("conflict \(actual)")
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
