@@ -101,27 +101,40 @@ public struct TransitionFeed: Sendable {
         }
     }
 
-    /// Calls `handle` for every transition after the subscriber's cursor, advancing the cursor after
-    /// each batch, and waits for more; returns when the task is cancelled.
-    public func follow(
-        as subscriber: String, handle: (TransitionRecord) async throws -> Void
-    ) async throws {
-        var position = try await cursor(of: subscriber)
-        while !Task.isCancelled {
-            let generation = signal.generation
-            let start = position
-            let batch = try await store.read { [batchSize] db in
-                try TransitionRecord.after(start, limit: batchSize).fetchAll(db)
-            }
-            for record in batch {
-                try await handle(record)
-                position = record.seq ?? position
-            }
-            if !batch.isEmpty {
+    /// Calls `handle` for every transition after the subscriber's cursor, in log order, and waits
+    /// for more. A record counts as handled when `handle` returns; the cursor is saved after each
+    /// batch, and before returning or rethrowing, so a restart neither skips nor repeats a handled
+    /// record. Returns when `handle` returns `false` or the task is cancelled.
+    public func follow(as subscriber: String, handle: (TransitionRecord) async throws -> Bool) async throws {
+        var saved = try await cursor(of: subscriber)
+        var position = saved
+        func save() async throws {
+            if position != saved {
                 try await advance(subscriber, to: position)
-                continue
+                saved = position
             }
-            await signal.wait(after: generation)
+        }
+        do {
+            while !Task.isCancelled {
+                let generation = signal.generation
+                let start = position
+                let batch = try await store.read { [batchSize] db in
+                    try TransitionRecord.after(start, limit: batchSize).fetchAll(db)
+                }
+                for record in batch {
+                    let keepFollowing = try await handle(record)
+                    position = record.seq ?? position
+                    if !keepFollowing {
+                        try await save()
+                        return
+                    }
+                }
+                try await save()
+                if batch.isEmpty { await signal.wait(after: generation) }
+            }
+        } catch {
+            try? await save()
+            throw error
         }
     }
 }

@@ -20,6 +20,21 @@ public struct TransitionRecord: Codable, Sendable, Hashable, FetchableRecord, Mu
     public var payload: String
     public var at: Date
 
+    public init(
+        issueId: Int64, identifier: String, version: Int, fromState: LifecycleState, toState: LifecycleState,
+        event: LifecycleEvent, attempt: Int, payload: String, at date: Date
+    ) {
+        self.issueId = issueId
+        self.identifier = identifier
+        self.version = version
+        self.fromState = fromState
+        self.toState = toState
+        self.event = event
+        self.attempt = attempt
+        self.payload = payload
+        self.at = date
+    }
+
     public mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }
 
     /// The rows after `seq`, in log order.

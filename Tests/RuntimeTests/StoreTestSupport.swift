@@ -1,0 +1,55 @@
+import Foundation
+import GRDB
+import Runtime
+import StateMachine
+import Testing
+import WorkflowParser
+
+/// A temporary directory with a store file in it, removed by `cleanup()`.
+struct TemporaryStore {
+    let directory: URL
+    var path: String { directory.appendingPathComponent("maestro.sqlite").path }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("maestro-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    func open() throws -> Store { try Store.open(path: path) }
+
+    func cleanup() { try? FileManager.default.removeItem(at: directory) }
+}
+
+enum Fixtures {
+    static let machine: CompiledMachine = {
+        // The default kanban workflow: agent-free human review, no done phase.
+        let workflow = try? WorkflowLoader.parse("---\ntracker:\n  kind: kanban\n---\nx\n", file: "t", baseDirectory: "/")
+        return workflow!.machine
+    }()
+
+    /// Inserts a project and `count` issues in `todo`, returning the issues.
+    @discardableResult
+    static func seed(_ store: Store, issues count: Int, key: String = "T") async throws -> [IssueRecord] {
+        try await store.write { db in
+            var project = ProjectRecord(key: key, name: "project \(key)", description: nil, at: Date())
+            try project.insert(db)
+            return try (0..<count).map { index in
+                let number = try project.allocateNumber(db)
+                var issue = IssueRecord(
+                    projectId: project.id!, identifier: "\(key)-\(number)", title: "issue \(index)", description: nil,
+                    priority: nil, trackerState: "todo", labels: [], at: Date())
+                try issue.insert(db)
+                return issue
+            }
+        }
+    }
+
+    /// The built `maestro-bench` executable (the contention probe), beside the test bundle.
+    static var benchExecutable: URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("maestro-bench")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/maestro-bench")
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import GRDB
+import Runtime
+import StateMachine
+import Testing
+
+@Suite struct TransitionStoreTests {
+    private func logRows(_ store: Store) async throws -> [TransitionRecord] {
+        try await store.read { db in try TransitionRecord.order(Column("seq")).fetchAll(db) }
+    }
+
+    @Test func aCommittedTransitionUpdatesTheIssueAndAppendsOneLogRow() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.cleanup() }
+        let store = try temporary.open()
+        let issue = try await Fixtures.seed(store, issues: 1)[0]
+        let now = Date(timeIntervalSince1970: 1_795_000_000)
+        let dispatched = try await TransitionStore.apply(.dispatch, to: issue.id!, in: store, machine: Fixtures.machine, now: now)
+        let committed = try #require(dispatched.committed)
+        #expect(committed.issue.lifecycleState == .workspace)
+        #expect(committed.issue.version == 1)
+        #expect(committed.transition.effects == [.claimInTracker, .prepareWorkspace])
+        #expect(committed.record.payloadObject["effects"] == "claim_in_tracker prepare_workspace")
+
+        let failed = try await TransitionStore.apply(
+            .workspaceFailed, to: issue.id!, in: store, machine: Fixtures.machine, error: "after_create exited 1", now: now)
+        let retry = try #require(failed.committed)
+        #expect(retry.issue.lifecycleState == .retrying)
+        #expect(retry.issue.attempt == 1)
+        #expect(retry.issue.dueAt == now.addingTimeInterval(10))
+        #expect(retry.issue.lastError == "after_create exited 1")
+
+        let stored = try await store.read { db in try IssueRecord.fetchOne(db, key: issue.id) }
+        #expect(stored == retry.issue)
+        let rows = try await logRows(store)
+        #expect(rows.map(\.version) == [1, 2])
+        #expect(rows.map(\.toState) == [.workspace, .retrying])
+        #expect(rows.last?.payloadObject["dueInMs"] == "10000")
+    }
+
+    @Test func aRejectedEventChangesNothing() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.cleanup() }
+        let store = try temporary.open()
+        let seeded = try await Fixtures.seed(store, issues: 1)[0]
+        let issue = try #require(try await store.read { db in try IssueRecord.fetchOne(db, key: seeded.id) })
+        let outcome = try await TransitionStore.apply(.runEnded, to: issue.id!, in: store, machine: Fixtures.machine)
+        guard case .rejected(let rejection) = outcome else {
+            Issue.record("run_ended in queued was accepted: \(outcome)")
+            return
+        }
+        #expect(rejection.code == "not_applicable")
+        let noSlot = try await TransitionStore.apply(
+            .dispatch, to: issue.id!, in: store, machine: Fixtures.machine, facts: TransitionFacts(slotAvailable: false))
+        #expect(
+            noSlot
+                == .rejected(Rejection(code: "no_available_slot", state: .queued, event: .dispatch, message: "no global or per-state slot is free")))
+        #expect(try await store.read { db in try IssueRecord.fetchOne(db, key: issue.id) } == issue)
+        #expect(try await logRows(store).isEmpty)
+    }
+
+    @Test func aStaleVersionIsAConflictAndChangesNothing() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.cleanup() }
+        let store = try temporary.open()
+        let issue = try await Fixtures.seed(store, issues: 1)[0]
+        _ = try await TransitionStore.apply(.dispatch, to: issue.id!, in: store, machine: Fixtures.machine, expectedVersion: 0)
+        let stale = try await TransitionStore.apply(.pause, to: issue.id!, in: store, machine: Fixtures.machine, expectedVersion: 0)
+        #expect(stale == .conflict(expected: 0, actual: 1))
+        #expect(try await logRows(store).count == 1)
+        await #expect(throws: StoreError.issueNotFound("#999")) {
+            try await TransitionStore.apply(.dispatch, to: 999, in: store, machine: Fixtures.machine)
+        }
+    }
+
+    /// Several tasks and two other processes race to dispatch the same issues at the same version:
+    /// exactly one wins each race, and the log has strictly increasing seq with each (issue, version) once.
+    @Test func contendedEventsCommitExactlyOnce() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.cleanup() }
+        let store = try temporary.open()
+        let issues = try await Fixtures.seed(store, issues: 12)
+        let probe = Fixtures.benchExecutable
+        try #require(FileManager.default.isExecutableFile(atPath: probe.path), "maestro-bench is built by `swift build --build-tests`")
+        for issue in issues {
+            let id = issue.id!
+            async let first = runProbe(probe, temporary.path, id)
+            async let second = runProbe(probe, temporary.path, id)
+            let local = try await withThrowingTaskGroup(of: TransitionOutcome.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        try await TransitionStore.apply(.dispatch, to: id, in: store, machine: Fixtures.machine, expectedVersion: 0)
+                    }
+                }
+                return try await group.reduce(into: [TransitionOutcome]()) { $0.append($1) }
+            }
+            let remote = try await [first, second]
+            let wins = local.filter { $0.committed != nil }.count + remote.filter { $0.hasPrefix("committed") }.count
+            #expect(wins == 1, "issue \(issue.identifier): local \(local), remote \(remote)")
+            #expect(local.allSatisfy { $0.committed != nil || $0 == .conflict(expected: 0, actual: 1) })
+            #expect(remote.allSatisfy { $0.hasPrefix("committed") || $0 == "conflict 1" }, "\(remote)")
+        }
+        let rows = try await logRows(store)
+        #expect(rows.count == issues.count)
+        let seqs = rows.compactMap(\.seq)
+        #expect(seqs == seqs.sorted() && Set(seqs).count == seqs.count)
+        #expect(Set(rows.map { "\($0.issueId)/\($0.version)" }).count == rows.count)
+        let states = try await store.read { db in try IssueRecord.fetchAll(db).map(\.lifecycleState) }
+        #expect(states.allSatisfy { $0 == .workspace })
+    }
+
+    private func runProbe(_ probe: URL, _ database: String, _ issueId: Int64) async throws -> String {
+        let process = Process()
+        process.executableURL = probe
+        process.arguments = ["contend", database, String(issueId), "0"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
