@@ -25,26 +25,41 @@ func benchTransitions(count: Int) async throws {
     _ = try await board.createProject(name: "bench", key: "B")
     let issue = try await board.createIssue(in: "B", NewIssue(title: "ping-pong"))
     let issueId = issue.id ?? 0
-    let clock = ContinuousClock()
-    // dispatch and interrupted alternate queued <-> workspace: every apply commits one transition.
-    let events: [LifecycleEvent] = [.dispatch, .interrupted]
-    let entry = try await clock.measure {
-        for index in 0..<count {
-            let outcome = try await TransitionStore.apply(events[index % 2], to: issueId, in: store, machine: workflow.machine)
-            guard outcome.committed != nil else { throw BenchError.unexpected("\(outcome)") }
-        }
-    }
     try await store.pool.write { db in try db.execute(sql: "CREATE TABLE rawBench (id INTEGER PRIMARY KEY, value TEXT)") }
-    let raw = try await clock.measure {
-        for index in 0..<count {
-            try await store.pool.write { db in try db.execute(sql: "INSERT INTO rawBench (value) VALUES (?)", arguments: ["row \(index)"]) }
-        }
+    let clock = ContinuousClock()
+    // Rounds alternate the two loops so machine noise hits both alike; the median round ratio is
+    // reported. dispatch and interrupted alternate queued <-> workspace: each apply commits one
+    // transition.
+    let rounds = 11
+    let perRound = max(count / rounds, 1)
+    var applied = 0
+    var entryTimes: [Duration] = []
+    var rawTimes: [Duration] = []
+    for _ in 0..<rounds {
+        entryTimes.append(
+            try await clock.measure {
+                for _ in 0..<perRound {
+                    let event: LifecycleEvent = applied % 2 == 0 ? .dispatch : .interrupted
+                    applied += 1
+                    let outcome = try await TransitionStore.apply(event, to: issueId, in: store, machine: workflow.machine)
+                    guard outcome.committed != nil else { throw BenchError.unexpected("\(outcome)") }
+                }
+            })
+        rawTimes.append(
+            try await clock.measure {
+                for index in 0..<perRound {
+                    try await store.pool.write { db in
+                        try db.cachedStatement(sql: "INSERT INTO rawBench (value) VALUES (?)").execute(arguments: ["row \(index)"])
+                    }
+                }
+            })
     }
-    let entryRate = Double(count) / raw.seconds * raw.seconds / entry.seconds
-    let rawRate = Double(count) / raw.seconds
-    print(String(format: "entry point: %.0f transitions/s (%d in %.3f s)", entryRate, count, entry.seconds))
-    print(String(format: "raw INSERT + COMMIT: %.0f rows/s (%d in %.3f s)", rawRate, count, raw.seconds))
-    print(String(format: "ratio: %.2f", entryRate / rawRate))
+    let ratios = zip(entryTimes, rawTimes).map { $1.seconds / $0.seconds }.sorted()
+    let entryRate = Double(perRound) / median(entryTimes).seconds
+    let rawRate = Double(perRound) / median(rawTimes).seconds
+    print(String(format: "entry point: %.0f transitions/s (median of %d rounds of %d)", entryRate, rounds, perRound))
+    print(String(format: "raw INSERT + COMMIT: %.0f rows/s (median of %d rounds of %d)", rawRate, rounds, perRound))
+    print(String(format: "ratio: %.2f (median round; min %.2f, max %.2f)", ratios[rounds / 2], ratios.first ?? 0, ratios.last ?? 0))
 }
 
 /// `issue list` of a project with `count` issues: in-process query, and the CLI as a process.

@@ -17,21 +17,22 @@ import Testing
         let now = Date(timeIntervalSince1970: 1_795_000_000)
         let dispatched = try await TransitionStore.apply(.dispatch, to: issue.id!, in: store, machine: Fixtures.machine, now: now)
         let committed = try #require(dispatched.committed)
-        #expect(committed.issue.lifecycleState == .workspace)
-        #expect(committed.issue.version == 1)
+        #expect(committed.lifecycle.state == .workspace)
+        #expect(committed.lifecycle.version == 1)
         #expect(committed.transition.effects == [.claimInTracker, .prepareWorkspace])
         #expect(committed.record.payloadObject["effects"] == "claim_in_tracker prepare_workspace")
 
         let failed = try await TransitionStore.apply(
             .workspaceFailed, to: issue.id!, in: store, machine: Fixtures.machine, error: "after_create exited 1", now: now)
         let retry = try #require(failed.committed)
-        #expect(retry.issue.lifecycleState == .retrying)
-        #expect(retry.issue.attempt == 1)
-        #expect(retry.issue.dueAt == now.addingTimeInterval(10))
-        #expect(retry.issue.lastError == "after_create exited 1")
+        #expect(retry.lifecycle.state == .retrying)
+        #expect(retry.lifecycle.attempt == 1)
+        #expect(retry.lifecycle.dueAt == now.addingTimeInterval(10))
+        #expect(retry.lifecycle.lastError == "after_create exited 1")
 
         let stored = try await store.read { db in try IssueRecord.fetchOne(db, key: issue.id) }
-        #expect(stored == retry.issue)
+        #expect(stored?.lifecycleState == .retrying && stored?.version == 2 && stored?.attempt == 1)
+        #expect(stored?.dueAt == retry.lifecycle.dueAt && stored?.lastError == retry.lifecycle.lastError)
         let rows = try await logRows(store)
         #expect(rows.map(\.version) == [1, 2])
         #expect(rows.map(\.toState) == [.workspace, .retrying])
@@ -119,5 +120,30 @@ import Testing
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+@Suite struct DatabaseDateTests {
+    /// The entry point formats dates itself; GRDB must read them back as the same instant.
+    @Test func formattedDatesReadBackAsGRDBWritesThem() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.cleanup() }
+        let store = try temporary.open()
+        let dates = [
+            Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: 1_795_000_000.123),
+            Date(timeIntervalSince1970: -1.5), Date(timeIntervalSince1970: 4_102_444_799.999),
+        ]
+        let issue = try await Fixtures.seed(store, issues: 1)[0]
+        for date in dates {
+            let outcome = try await TransitionStore.apply(.pause, to: issue.id!, in: store, machine: Fixtures.machine, now: date)
+            let committed = try #require(outcome.committed)
+            let stored = try await store.read { db in
+                (try TransitionRecord.fetchOne(db, key: committed.record.seq)?.at, try IssueRecord.fetchOne(db, key: issue.id)?.updatedAt)
+            }
+            let expected = Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+            #expect(abs((stored.0 ?? .distantPast).timeIntervalSince(expected)) < 0.000_5, "\(date)")
+            #expect(abs((stored.1 ?? .distantPast).timeIntervalSince(expected)) < 0.000_5, "\(date)")
+            _ = try await TransitionStore.apply(.resume, to: issue.id!, in: store, machine: Fixtures.machine, now: date)
+        }
     }
 }

@@ -45,11 +45,10 @@ public final class ChangeSignal: Sendable {
     }
 }
 
-/// Notices writes committed by other processes (a CLI creating or moving an issue) by polling the
-/// store's change counter, which every ``Store/write(_:)`` bumps in its own transaction.
-///
-/// The poll is one indexed single-row read; at the default 10 ms interval it costs well under 1 % of
-/// a core and bounds the delay before the daemon reacts.
+/// Notices writes committed by other processes (a CLI creating or moving an issue) by polling
+/// `PRAGMA data_version` on a connection of its own: SQLite changes that value whenever another
+/// connection commits. One pragma per poll; at the default 10 ms interval it costs well under 1 % of a
+/// core and bounds the delay before the daemon reacts.
 public struct ChangeWatcher: Sendable {
     public let store: Store
     public let signal: ChangeSignal
@@ -63,15 +62,24 @@ public struct ChangeWatcher: Sendable {
 
     /// Polls until the task is cancelled.
     public func run() async throws {
-        var last = try await store.changeCount()
+        // Its own connection: `data_version` is per connection, and the pool rotates readers.
+        var configuration = Configuration()
+        configuration.readonly = true
+        let connection = try DatabaseQueue(path: store.path, configuration: configuration)
+        defer { try? connection.close() }
+        var last = try await connection.read(Self.dataVersion)
         while !Task.isCancelled {
             try await Task.sleep(for: interval)
-            let current = try await store.changeCount()
+            let current = try await connection.read(Self.dataVersion)
             if current != last {
                 last = current
                 signal.notify()
             }
         }
+    }
+
+    private static func dataVersion(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
     }
 }
 

@@ -50,7 +50,7 @@ public final class Store: Sendable {
                     return existing
                 }
                 let fresh = UUID().uuidString.lowercased()
-                try db.execute(sql: "INSERT INTO metadata (key, value) VALUES ('storeId', ?), ('changes', '0')", arguments: [fresh])
+                try db.execute(sql: "INSERT INTO metadata (key, value) VALUES ('storeId', ?)", arguments: [fresh])
                 return fresh
             }
             return Store(path: url.path, pool: pool, storeId: storeId)
@@ -101,25 +101,12 @@ public final class Store: Sendable {
         try await pool.read(body)
     }
 
-    /// One IMMEDIATE write transaction; a thrown error rolls it back. Every committed write bumps the
-    /// change counter that ``ChangeWatcher`` polls, so other processes notice it.
+    /// One IMMEDIATE write transaction; a thrown error rolls it back. Signals ``changes`` after the
+    /// commit; other processes learn of it through ``ChangeWatcher``.
     public func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        let result = try await pool.write { db in
-            let result = try body(db)
-            try db.execute(sql: "UPDATE metadata SET value = CAST(value AS INTEGER) + 1 WHERE key = 'changes'")
-            return result
-        }
+        let result = try await pool.write(body)
         changes.notify()
         return result
-    }
-
-    /// The number of committed writes so far, by any process.
-    public func changeCount() async throws -> Int64 {
-        try await pool.read { db in try Self.changeCount(db) }
-    }
-
-    static func changeCount(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM metadata WHERE key = 'changes'") ?? 0
     }
 
     /// The migrations applied to this file, oldest first.

@@ -13,12 +13,25 @@ public struct TransitionFacts: Sendable, Hashable {
     }
 }
 
+/// An issue's lifecycle fields, as the entry point reads and writes them.
+public struct IssueLifecycle: Sendable, Hashable {
+    public var identifier: String
+    public var state: LifecycleState
+    public var version: Int
+    /// Failures in a row.
+    public var attempt: Int
+    public var phase: Phase
+    public var blockReason: BlockReason?
+    public var dueAt: Date?
+    public var lastError: String?
+}
+
 /// A transition that is in the log.
 public struct CommittedTransition: Sendable, Hashable {
     public var record: TransitionRecord
     public var transition: Transition
-    /// The issue after the transition.
-    public var issue: IssueRecord
+    /// The issue's lifecycle after the transition.
+    public var lifecycle: IssueLifecycle
 }
 
 /// What happened to an applied event.
@@ -60,44 +73,42 @@ public enum TransitionStore {
         facts: TransitionFacts = TransitionFacts(), expectedVersion: Int? = nil, payload: [String: String] = [:],
         error: String? = nil, now: Date = Date()
     ) throws -> TransitionOutcome {
-        guard var issue = try IssueRecord.fetchOne(db, key: issueId) else {
-            throw StoreError.issueNotFound("#\(issueId)")
-        }
-        if let expectedVersion, expectedVersion != issue.version {
-            return .conflict(expected: expectedVersion, actual: issue.version)
+        guard let current = try lifecycle(of: issueId, db) else { throw StoreError.issueNotFound("#\(issueId)") }
+        if let expectedVersion, expectedVersion != current.version {
+            return .conflict(expected: expectedVersion, actual: current.version)
         }
         let context = TransitionContext(
-            phase: issue.phase, standing: facts.standing, slotAvailable: facts.slotAvailable, failures: issue.attempt,
-            blockReason: issue.blockReason)
+            phase: current.phase, standing: facts.standing, slotAvailable: facts.slotAvailable,
+            failures: current.attempt, blockReason: current.blockReason)
         let step: Step
-        switch machine.step(from: issue.lifecycleState, on: event, context: context) {
+        switch machine.step(from: current.state, on: event, context: context) {
         case .failure(let rejection): return .rejected(rejection)
         case .success(let success): step = success
         }
-        let previous = (state: issue.lifecycleState, version: issue.version)
-        issue.lifecycleState = step.transition.to
-        issue.version += 1
-        issue.attempt = step.failures
-        issue.phase = step.phase
-        issue.blockReason = step.blockReason
-        issue.dueAt = step.dueInMs.map { now.addingTimeInterval(Double($0) / 1000) }
-        if let error { issue.lastError = error }
-        issue.updatedAt = now
+        var next = current
+        next.state = step.transition.to
+        next.version += 1
+        next.attempt = step.failures
+        next.phase = step.phase
+        next.blockReason = step.blockReason
+        next.dueAt = step.dueInMs.map { now.addingTimeInterval(Double($0) / 1000) }
+        if let error { next.lastError = error }
+
         // Compare-and-set: the row must still be what the machine saw.
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 UPDATE issue SET lifecycleState = ?, version = ?, attempt = ?, phase = ?, blockReason = ?,
                   dueAt = ?, lastError = ?, updatedAt = ?
                 WHERE id = ? AND version = ? AND lifecycleState = ?
-                """,
-            arguments: [
-                issue.lifecycleState.rawValue, issue.version, issue.attempt, issue.phase.rawValue,
-                issue.blockReason?.rawValue, issue.dueAt, issue.lastError, now, issueId, previous.version,
-                previous.state.rawValue,
-            ])
+                """
+        ).execute(arguments: [
+            next.state.rawValue, next.version, next.attempt, next.phase.rawValue, next.blockReason?.rawValue,
+            next.dueAt.map(databaseDateString), next.lastError, databaseDateString(now), issueId, current.version,
+            current.state.rawValue,
+        ])
         guard db.changesCount == 1 else {
-            let actual = try Int.fetchOne(db, sql: "SELECT version FROM issue WHERE id = ?", arguments: [issueId])
-            return .conflict(expected: previous.version, actual: actual ?? -1)
+            let actual = try lifecycle(of: issueId, db)?.version ?? -1
+            return .conflict(expected: current.version, actual: actual)
         }
         var details = payload
         details["guards"] = step.transition.guards.map(\.token).joined(separator: " ")
@@ -105,19 +116,60 @@ public enum TransitionStore {
         if let due = step.dueInMs { details["dueInMs"] = String(due) }
         if let error { details["error"] = error }
         var record = TransitionRecord(
-            issueId: issueId, identifier: issue.identifier, version: issue.version, fromState: previous.state,
-            toState: issue.lifecycleState, event: event, attempt: issue.attempt,
-            payload: String(decoding: try JSONEncoder.sorted.encode(details), as: UTF8.self), at: now)
-        try record.insert(db)
-        return .committed(CommittedTransition(record: record, transition: step.transition, issue: issue))
+            issueId: issueId, identifier: current.identifier, version: next.version, fromState: current.state,
+            toState: next.state, event: event, attempt: next.attempt, payload: jsonObject(details), at: now)
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO "transition" (issueId, identifier, version, fromState, toState, event, attempt, payload, at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            issueId, record.identifier, record.version, record.fromState.rawValue, record.toState.rawValue,
+            record.event.rawValue, record.attempt, record.payload, databaseDateString(now),
+        ])
+        record.seq = db.lastInsertedRowID
+        return .committed(CommittedTransition(record: record, transition: step.transition, lifecycle: next))
+    }
+
+    /// Reads only the lifecycle columns, by position, through a cached statement: the hot path.
+    public static func lifecycle(of issueId: Int64, _ db: Database) throws -> IssueLifecycle? {
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT identifier, lifecycleState, version, attempt, phase, blockReason, dueAt, lastError
+                FROM issue WHERE id = ?
+                """)
+        guard let row = try Row.fetchOne(statement, arguments: [issueId]) else { return nil }
+        guard let state = LifecycleState(rawValue: row[1]), let phase = Phase(rawValue: row[4]) else {
+            throw StoreError.invalidValue("issue #\(issueId) has an unknown lifecycle state or phase")
+        }
+        return IssueLifecycle(
+            identifier: row[0], state: state, version: row[2], attempt: row[3], phase: phase,
+            blockReason: (row[5] as String?).flatMap(BlockReason.init(rawValue:)), dueAt: row[6], lastError: row[7])
     }
 }
 
-extension JSONEncoder {
-    /// Sorted keys, so payloads are stable text.
-    static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
+/// A JSON object of strings with sorted keys: stable text, without an encoder per transition.
+func jsonObject(_ values: [String: String]) -> String {
+    var text = "{"
+    for (index, key) in values.keys.sorted().enumerated() {
+        if index > 0 { text += "," }
+        text += jsonString(key) + ":" + jsonString(values[key] ?? "")
     }
+    return text + "}"
+}
+
+private func jsonString(_ value: String) -> String {
+    var text = "\""
+    for scalar in value.unicodeScalars {
+        switch scalar {
+        case "\"": text += "\\\""
+        case "\\": text += "\\\\"
+        case "\n": text += "\\n"
+        case "\r": text += "\\r"
+        case "\t": text += "\\t"
+        case let control where control.value < 0x20: text += String(format: "\\u%04x", control.value)
+        default: text.unicodeScalars.append(scalar)
+        }
+    }
+    return text + "\""
 }
