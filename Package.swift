@@ -33,7 +33,7 @@ let package = Package(
             name: "Runtime",
             dependencies: [
                 "StateMachine", "WorkflowParser", .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             swiftSettings: strictSettings
         ),

@@ -94,3 +94,31 @@ extension MachinePolicy {
         return parts.joined(separator: "; ")
     }
 }
+
+extension Effect {
+    /// Parses ``token``; `nil` for an unknown token.
+    public init?(token: String) {
+        let parts = token.split(separator: ":", maxSplits: 1).map(String.init)
+        let argument = parts.count == 2 ? parts[1] : nil
+        switch parts.first {
+        case "claim_in_tracker": self = .claimInTracker
+        case "prepare_workspace": self = .prepareWorkspace
+        case "start_run":
+            guard let phase = argument.flatMap(Phase.init(rawValue:)) else { return nil }
+            self = .startRun(phase)
+        case "stop_run": self = .stopRun
+        case "deliver_answer": self = .deliverAnswer
+        case "schedule_continuation": self = .scheduleContinuation
+        case "schedule_retry": self = .scheduleRetry
+        case "reset_retries": self = .resetRetries
+        case "enter_phase":
+            guard let phase = argument.flatMap(Phase.init(rawValue:)) else { return nil }
+            self = .enterPhase(phase)
+        case "record_block":
+            guard let reason = argument.flatMap(BlockReason.init(rawValue:)) else { return nil }
+            self = .recordBlock(reason)
+        case "remove_workspace": self = .removeWorkspace
+        default: return nil
+        }
+    }
+}

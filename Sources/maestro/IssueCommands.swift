@@ -7,7 +7,10 @@ import StateMachine
 struct IssueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "issue", abstract: "Manage kanban issues.",
-        subcommands: [Create.self, List.self, Show.self, Move.self, Update.self, Comment.self, Delete.self])
+        subcommands: [
+            Create.self, List.self, Show.self, Move.self, Update.self, Comment.self, Delete.self, Retry.self, Cancel.self,
+            Pause.self, Resume.self, Answer.self,
+        ])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an issue.")
@@ -26,8 +29,13 @@ struct IssueCommand: AsyncParsableCommand {
                 let new = NewIssue(
                     title: title, description: description, priority: priority, state: state, labels: labels,
                     blockedBy: blockedBy)
-                let issue = try await options.board().createIssue(in: project, new)
-                if options.json { return printOut(try encodeJSON(IssueJSON(issue, blockedBy: blockedBy.map { $0.uppercased() }))) }
+                let board = try options.board()
+                let issue = try await board.createIssue(in: project, new)
+                if options.json {
+                    // The stored blockers (deduplicated, by identifier), as `issue show` reports them.
+                    let blockers = try await board.detail(issue.identifier).blockers.map(\.identifier)
+                    return printOut(try encodeJSON(IssueJSON(issue, blockedBy: blockers)))
+                }
                 printOut("Created \(issue.identifier): \(issue.title) (\(issue.trackerState), \(issue.lifecycleState.rawValue))")
             }
         }

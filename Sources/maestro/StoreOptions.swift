@@ -34,8 +34,10 @@ struct StoreOptions: ParsableArguments {
         return KanbanRules(workflow: try WorkflowLoader.load(path: path))
     }
 
+    /// Loads the workflow before opening the store, so a bad workflow leaves no new database behind.
     func board() throws -> KanbanBoard {
-        KanbanBoard(store: try openStore(), rules: try loadRules())
+        let rules = try loadRules()
+        return KanbanBoard(store: try openStore(), rules: rules)
     }
 
     /// Runs `body`, turning store and workflow errors into a clear message (or a JSON envelope) and exit 1.

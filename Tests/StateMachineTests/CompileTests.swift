@@ -104,3 +104,15 @@ import Testing
         #expect(unclaimed.transition.effects == [.prepareWorkspace])
     }
 }
+
+@Suite struct EffectTokenTests {
+    @Test func everyEffectOfEveryPolicyRoundTripsThroughItsToken() throws {
+        for policy in Policies.all {
+            for effect in try CompiledMachine.compile(policy).transitions.flatMap(\.effects) {
+                #expect(Effect(token: effect.token) == effect)
+            }
+        }
+        #expect(Effect(token: "start_run:nope") == nil)
+        #expect(Effect(token: "launch_rockets") == nil)
+    }
+}

@@ -74,7 +74,7 @@ extension KanbanBoard {
         }
     }
 
-    /// Issues in board order of columns, then dispatch order.
+    /// Issues in dispatch order: priority 1..4 (none last), then oldest, then identifier.
     public func issues(project: String? = nil, state: String? = nil) async throws -> [IssueRecord] {
         let column = try state.map(column)
         return try await store.read { db in
@@ -132,7 +132,7 @@ extension KanbanBoard {
 
     public func update(_ identifier: String, _ changes: IssueChanges) async throws -> IssueRecord {
         try Self.checkPriority(changes.priority)
-        if let title = changes.title, title.trimmingCharacters(in: .whitespaces).isEmpty {
+        if let title = changes.title, title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw StoreError.invalidValue("an issue needs a title")
         }
         return try await store.write { [rules] db in
@@ -163,7 +163,7 @@ extension KanbanBoard {
             let issue = try Self.requireIssue(identifier, db)
             var comment = CommentRecord(issueId: issue.id ?? 0, author: author, body: body, at: Date())
             try comment.insert(db)
-            return comment
+            return try CommentRecord.fetchOne(db, key: comment.id) ?? comment
         }
     }
 

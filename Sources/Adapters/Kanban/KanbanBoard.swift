@@ -20,13 +20,14 @@ public struct KanbanBoard: Sendable {
 
     /// Creates a project. `key` prefixes identifiers; derived from the name when omitted.
     public func createProject(name: String, key: String? = nil, description: String? = nil) async throws -> ProjectRecord {
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw StoreError.invalidValue("a project needs a name") }
         let projectKey = (key ?? Self.derivedKey(from: trimmed)).uppercased()
         guard (1...10).contains(projectKey.count), projectKey.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }),
             projectKey.first?.isLetter == true
         else {
-            throw StoreError.invalidValue("project key '\(projectKey)' must be 1-10 letters or digits, starting with a letter")
+            throw StoreError.invalidValue(
+                "project key '\(projectKey)' must be 1-10 ASCII letters or digits, starting with a letter; choose one with --key")
         }
         return try await store.write { db in
             if try ProjectRecord.filter(Column("key") == projectKey || Column("name") == trimmed).fetchCount(db) > 0 {
@@ -34,7 +35,8 @@ public struct KanbanBoard: Sendable {
             }
             var project = ProjectRecord(key: projectKey, name: trimmed, description: description, at: Date())
             try project.insert(db)
-            return project
+            // Read back, so dates carry the stored (millisecond) precision every later read shows.
+            return try ProjectRecord.fetchOne(db, key: project.id) ?? project
         }
     }
 
@@ -58,11 +60,16 @@ public struct KanbanBoard: Sendable {
         try await store.read { db in try Self.requireProject(keyOrName, db) }
     }
 
-    /// Deletes a project and its issues (the transition log keeps their history).
+    /// Deletes a project and its issues (the transition log keeps their history); issues of other
+    /// projects that they blocked are re-evaluated.
     public func deleteProject(_ keyOrName: String) async throws -> ProjectRecord {
-        try await store.write { db in
+        try await store.write { [rules] db in
             let project = try Self.requireProject(keyOrName, db)
+            let issueIds = try Int64.fetchAll(db, IssueRecord.filter(Column("projectId") == project.id).select(Column("id")))
+            let dependents = try IssueBlockerRecord.filter(issueIds.contains(Column("blockerId"))).fetchAll(db).map(\.issueId)
             try project.delete(db)
+            // Dependents inside the deleted project are gone; `reconcile` skips them.
+            for dependent in Set(dependents).sorted() { try Self.reconcile(dependent, rules: rules, db) }
             return project
         }
     }

@@ -24,9 +24,10 @@ public struct ProjectRecord: Codable, Sendable, Hashable, FetchableRecord, Mutab
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
-    /// Finds a project by key (case-insensitive) or name.
+    /// Finds a project by key (case-insensitive) or name; a key match wins over another project's name.
     public static func find(_ keyOrName: String, in db: Database) throws -> ProjectRecord? {
-        try ProjectRecord.filter(Column("key") == keyOrName.uppercased() || Column("name") == keyOrName).fetchOne(db)
+        try ProjectRecord.filter(Column("key") == keyOrName.uppercased()).fetchOne(db)
+            ?? ProjectRecord.filter(Column("name") == keyOrName).fetchOne(db)
     }
 
     /// Takes the next identifier number, atomically within the caller's transaction.

@@ -1,0 +1,138 @@
+import Foundation
+public import StateMachine
+import Synchronization
+public import WorkflowParser
+
+/// One agent run the orchestrator asks for.
+public struct AgentRunRequest: Sendable {
+    public var issueId: Int64
+    public var identifier: String
+    public var title: String
+    public var phase: Phase
+    public var workspacePath: String
+    public var workspaceRoot: String
+    /// The rendered phase prompt for the first turn.
+    public var prompt: String
+    /// The workflow the run started with; later reloads do not change a live run.
+    public var workflow: Workflow
+    /// A thread of an earlier run of the same phase to resume.
+    public var resumeThreadId: String?
+    public var resumeTokens: TokenCounts
+    /// Environment names the tracker declared secret; never passed to the agent.
+    public var secretEnvironmentNames: [String]
+
+    public init(
+        issueId: Int64, identifier: String, title: String, phase: Phase, workspacePath: String, workspaceRoot: String,
+        prompt: String, workflow: Workflow, resumeThreadId: String?, resumeTokens: TokenCounts,
+        secretEnvironmentNames: [String]
+    ) {
+        self.issueId = issueId
+        self.identifier = identifier
+        self.title = title
+        self.phase = phase
+        self.workspacePath = workspacePath
+        self.workspaceRoot = workspaceRoot
+        self.prompt = prompt
+        self.workflow = workflow
+        self.resumeThreadId = resumeThreadId
+        self.resumeTokens = resumeTokens
+        self.secretEnvironmentNames = secretEnvironmentNames
+    }
+}
+
+/// Absolute token totals of a thread.
+public struct TokenCounts: Sendable, Hashable, Codable {
+    public var input: Int
+    public var output: Int
+    public var total: Int
+
+    public init(input: Int = 0, output: Int = 0, total: Int = 0) {
+        self.input = input
+        self.output = output
+        self.total = total
+    }
+}
+
+/// What a live run reports while it works.
+public enum AgentRunReport: Sendable, Hashable {
+    /// The agent process runs: its pid and start time (clock ticks since boot), to find orphans later.
+    case processStarted(pid: Int32, startTime: Int64?)
+    case threadStarted(String)
+    case turnStarted(Int)
+    case tokens(TokenCounts)
+    /// Any protocol activity, with a short message for the dashboard.
+    case activity(event: String, message: String?)
+    /// The agent waits for an operator: the question or approval, as text.
+    case inputRequired(String)
+    /// A line of diagnostics (stderr, malformed output) worth keeping.
+    case diagnostic(String)
+}
+
+/// How a run ended.
+public enum AgentRunEnding: Sendable, Hashable {
+    /// Every turn completed; `turns` ran.
+    case completed(turns: Int)
+    case failed(String)
+    /// Stopped through its ``AgentRunControl``.
+    case stopped
+}
+
+/// The orchestrator's handle on a live run: answers go in, a stop request goes in.
+public final class AgentRunControl: Sendable {
+    private let state = Mutex<(stopReason: String?, waiters: [UInt64: CheckedContinuation<Void, Never>], nextId: UInt64)>(
+        (nil, [:], 0))
+    public let answers: AsyncStream<String>
+    private let answerSink: AsyncStream<String>.Continuation
+
+    public init() {
+        (answers, answerSink) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .unbounded)
+    }
+
+    /// Delivers an operator's answer to the waiting run.
+    public func answer(_ text: String) { answerSink.yield(text) }
+
+    /// Asks the run to stop; the first reason wins.
+    public func stop(reason: String) {
+        let waiters = state.withLock { state in
+            if state.stopReason == nil { state.stopReason = reason }
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+        answerSink.finish()
+    }
+
+    /// Why the run was asked to stop, if it was.
+    public var stopReason: String? { state.withLock { $0.stopReason } }
+
+    /// Returns when ``stop(reason:)`` is called (at once if it was), or when the task is cancelled.
+    public func waitForStop() async {
+        let id = state.withLock { state -> UInt64 in
+            state.nextId &+= 1
+            return state.nextId
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.stopReason != nil || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+        }
+    }
+}
+
+/// Runs agents; the Codex app-server runner implements it in Adapters.
+public protocol AgentRunner: Sendable {
+    /// Runs one session to its end. `report` receives telemetry in order; `shouldContinue` is asked
+    /// after each completed turn whether to run a continuation turn. Returns when the run ended or
+    /// `control` asked it to stop.
+    func run(
+        _ request: AgentRunRequest, control: AgentRunControl, report: @escaping @Sendable (AgentRunReport) async -> Void,
+        shouldContinue: @escaping @Sendable () async -> Bool
+    ) async -> AgentRunEnding
+}

@@ -1,0 +1,63 @@
+public import Foundation
+public import GRDB
+public import StateMachine
+
+extension IssueRecord {
+    /// Issues in one lifecycle state, in dispatch order.
+    public static func inLifecycle(_ state: LifecycleState, _ db: Database) throws -> [IssueRecord] {
+        try IssueRecord.filter(Column("lifecycleState") == state.rawValue).fetchAll(db).sorted(by: dispatchOrder)
+    }
+
+    /// Retrying issues whose due time has passed.
+    public static func due(at date: Date, _ db: Database) throws -> [IssueRecord] {
+        try IssueRecord.filter(Column("lifecycleState") == LifecycleState.retrying.rawValue && Column("dueAt") <= date)
+            .fetchAll(db)
+    }
+
+    /// The earliest due time among retrying issues.
+    public static func nextDue(_ db: Database) throws -> Date? {
+        try IssueRecord.filter(Column("lifecycleState") == LifecycleState.retrying.rawValue)
+            .select(min(Column("dueAt")), as: Date.self).fetchOne(db)
+    }
+
+    /// Issues holding a slot (preparing, in an agent phase, or blocked with a live run), counted by
+    /// normalized tracker state.
+    public static func claimedCounts(agentReview: Bool, _ db: Database) throws -> [String: Int] {
+        var states = [LifecycleState.workspace, .running, .done].map(\.rawValue)
+        if agentReview { states.append(LifecycleState.review.rawValue) }
+        let claimed = try IssueRecord.filter(
+            states.contains(Column("lifecycleState"))
+                || (Column("lifecycleState") == LifecycleState.blocked.rawValue
+                    && Column("blockReason") == BlockReason.inputRequired.rawValue)
+        ).fetchAll(db)
+        return claimed.reduce(into: [:]) { counts, issue in counts[normalizedTrackerState(issue.trackerState), default: 0] += 1 }
+    }
+
+    /// Issues a dead daemon may have left with a live run.
+    public static func possiblyLive(_ db: Database) throws -> [IssueRecord] {
+        let states = [LifecycleState.workspace, .running, .review, .done].map(\.rawValue)
+        return try IssueRecord.filter(
+            states.contains(Column("lifecycleState"))
+                || (Column("lifecycleState") == LifecycleState.blocked.rawValue
+                    && Column("blockReason") == BlockReason.inputRequired.rawValue)
+        ).fetchAll(db)
+    }
+}
+
+extension SessionRecord {
+    /// The latest session of an issue in a phase that has a thread, for resuming it.
+    public static func latestThread(issueId: Int64, phase: Phase, _ db: Database) throws -> SessionRecord? {
+        try SessionRecord.filter(Column("issueId") == issueId && Column("phase") == phase.rawValue && Column("threadId") != nil)
+            .order(Column("id").desc).fetchOne(db)
+    }
+}
+
+extension OperatorCommandRecord {
+    /// Marks the command handled.
+    public mutating func resolve(_ status: Status, result: String, at date: Date, _ db: Database) throws {
+        self.status = status
+        self.result = result
+        handledAt = date
+        try update(db, columns: ["status", "result", "handledAt"])
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Subprocess
+
+#if canImport(System)
+    import System
+#else
+    import SystemPackage
+#endif
+
+/// The result of one hook run.
+public struct HookResult: Sendable, Hashable {
+    public enum Status: Sendable, Hashable {
+        case succeeded
+        case failed(exitCode: Int32)
+        case signaled(Int32)
+        case timedOut
+        case launchFailed(String)
+    }
+
+    public var hook: String
+    public var status: Status
+    /// Standard output then standard error, each truncated to ``HookRunner/outputLimit`` bytes.
+    public var output: String
+    public var duration: Duration
+
+    public var succeeded: Bool { status == .succeeded }
+
+    /// One line for logs: status and the output's tail, truncated.
+    public var summary: String {
+        let tail = output.suffix(400).replacingOccurrences(of: "\n", with: " | ")
+        return "hook=\(hook) status=\(status) output=\"\(tail)\""
+    }
+}
+
+/// Runs workspace hooks: `sh -lc <script>` with the workspace as cwd, in its own process group, killed
+/// with the whole group when `hooks.timeout_ms` passes.
+public struct HookRunner: Sendable {
+    /// Output kept per stream.
+    public static let outputLimit = 64 * 1024
+    public let timeout: Duration
+
+    public init(timeout: Duration) {
+        self.timeout = timeout
+    }
+
+    public func run(_ hook: String, script: String, in directory: String, environment: [String: String]) async -> HookResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var options = PlatformOptions()
+        options.processGroupID = 0
+        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .milliseconds(500))]
+        let keys = Dictionary(
+            environment.compactMap { key, value in Environment.Key(rawValue: key).map { ($0, value) } },
+            uniquingKeysWith: { first, _ in first })
+        let configuration = Configuration(
+            executable: .path(FilePath("/bin/sh")), arguments: Arguments(["-lc", script]), environment: .custom(keys),
+            workingDirectory: FilePath(directory), platformOptions: options)
+        let timeout = timeout
+        do {
+            let result = try await Subprocess.run(configuration, input: .none, output: .sequence, error: .sequence) {
+                execution -> (String, Bool) in
+                await withTaskGroup(of: HookEvent.self) { group in
+                    group.addTask { .output(0, await Self.collect(execution.standardOutput)) }
+                    group.addTask { .output(1, await Self.collect(execution.standardError)) }
+                    group.addTask {
+                        try? await Task.sleep(for: timeout)
+                        return .timeout
+                    }
+                    var streams = ["", ""]
+                    var finished = 0
+                    var timedOut = false
+                    while finished < 2, let event = await group.next() {
+                        switch event {
+                        case .output(let index, let text):
+                            streams[index] = text
+                            finished += 1
+                        case .timeout:
+                            timedOut = true
+                            try? execution.send(signal: .kill, toProcessGroup: true)
+                        }
+                    }
+                    group.cancelAll()
+                    return (streams.filter { !$0.isEmpty }.joined(separator: "\n"), timedOut)
+                }
+            }
+            let (output, timedOut) = result.closureResult
+            let status: HookResult.Status
+            if timedOut {
+                status = .timedOut
+            } else {
+                switch result.terminationStatus {
+                case .exited(0): status = .succeeded
+                case .exited(let code): status = .failed(exitCode: code)
+                case .signaled(let signal): status = .signaled(signal)
+                }
+            }
+            return HookResult(hook: hook, status: status, output: output, duration: clock.now - start)
+        } catch {
+            return HookResult(hook: hook, status: .launchFailed("\(error)"), output: "", duration: clock.now - start)
+        }
+    }
+
+    private enum HookEvent: Sendable {
+        case output(Int, String)
+        case timeout
+    }
+
+    /// Reads a stream to its end, keeping the first ``outputLimit`` bytes.
+    private static func collect(_ sequence: SubprocessOutputSequence) async -> String {
+        var kept: [UInt8] = []
+        var dropped = 0
+        do {
+            for try await buffer in sequence {
+                buffer.withUnsafeBytes { bytes in
+                    let room = max(0, outputLimit - kept.count)
+                    kept.append(contentsOf: bytes.prefix(room))
+                    dropped += max(0, bytes.count - room)
+                }
+            }
+        } catch {}
+        var text = String(decoding: kept, as: UTF8.self)
+        if dropped > 0 { text += "\n… (\(dropped) more bytes)" }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
