@@ -26,6 +26,14 @@ public struct WorkflowConfig: Sendable, Hashable {
         public var afterRun: String?
         public var beforeRemove: String?
         public var timeoutMs: Int
+
+        public init(afterCreate: String?, beforeRun: String?, afterRun: String?, beforeRemove: String?, timeoutMs: Int) {
+            self.afterCreate = afterCreate
+            self.beforeRun = beforeRun
+            self.afterRun = afterRun
+            self.beforeRemove = beforeRemove
+            self.timeoutMs = timeoutMs
+        }
     }
 
     public struct Agent: Sendable, Hashable {
