@@ -5,24 +5,24 @@ import Testing
 @Suite struct BoardCommandTests {
     // MARK: - Projects
 
-    @Test func projectCommandsPrintHumanOutput() throws {
+    @Test func projectCommandsPrintHumanOutput() async throws {
         let sandbox = try BoardSandbox()
-        #expect(try sandbox.ok("project", "list") == "No projects. Create one with `maestro project create NAME`.\n")
+        #expect(try await sandbox.ok("project", "list") == "No projects. Create one with `maestro project create NAME`.\n")
         #expect(
-            try sandbox.ok("project", "create", "Maestro", "--key", "mae", "--description", "the core")
+            try await sandbox.ok("project", "create", "Maestro", "--key", "mae", "--description", "the core")
                 == "Created project MAE (Maestro)\n")
-        #expect(try sandbox.ok("project", "create", "Ops") == "Created project OPS (Ops)\n")
-        try sandbox.ok("issue", "create", "--project", "MAE", "--title", "a")
-        try sandbox.ok("issue", "create", "--project", "Maestro", "--title", "b", "--state", "done")
+        #expect(try await sandbox.ok("project", "create", "Ops") == "Created project OPS (Ops)\n")
+        try await sandbox.ok("issue", "create", "--project", "MAE", "--title", "a")
+        try await sandbox.ok("issue", "create", "--project", "Maestro", "--title", "b", "--state", "done")
         #expect(
-            try sandbox.ok("project", "list") == """
+            try await sandbox.ok("project", "list") == """
                 KEY  NAME     ISSUES  DESCRIPTION
                 MAE  Maestro  2       the core
                 OPS  Ops      0       \("")
 
                 """)
         #expect(
-            try sandbox.ok("project", "show", "mae") == """
+            try await sandbox.ok("project", "show", "mae") == """
                 MAE  Maestro
                 the core
 
@@ -34,18 +34,18 @@ import Testing
                   cancelled      0
 
                 """)
-        #expect(try sandbox.ok("project", "show", "Ops").hasPrefix("OPS  Ops\n\n  backlog        0\n"))
-        #expect(try sandbox.ok("project", "delete", "Maestro") == "Deleted project MAE\n")
-        #expect(try sandbox.ok("project", "list") == "KEY  NAME  ISSUES  DESCRIPTION\nOPS  Ops   0       \n")
-        #expect(try sandbox.ok("issue", "list") == "No issues.\n")
+        #expect(try await sandbox.ok("project", "show", "Ops").hasPrefix("OPS  Ops\n\n  backlog        0\n"))
+        #expect(try await sandbox.ok("project", "delete", "Maestro") == "Deleted project MAE\n")
+        #expect(try await sandbox.ok("project", "list") == "KEY  NAME  ISSUES  DESCRIPTION\nOPS  Ops   0       \n")
+        #expect(try await sandbox.ok("issue", "list") == "No issues.\n")
     }
 
-    @Test func projectCommandsPrintJSON() throws {
+    @Test func projectCommandsPrintJSON() async throws {
         let sandbox = try BoardSandbox()
-        #expect(try sandbox.json("project", "list") as? [Any] != nil)
-        #expect((try sandbox.json("project", "list") as? [Any])?.isEmpty == true)
+        #expect(try await sandbox.json("project", "list") as? [Any] != nil)
+        #expect((try await sandbox.json("project", "list") as? [Any])?.isEmpty == true)
 
-        let created = try sandbox.object("project", "create", "Maestro", "--key", "MAE", "--description", "the core")
+        let created = try await sandbox.object("project", "create", "Maestro", "--key", "MAE", "--description", "the core")
         #expect(keys(created) == ["createdAt", "description", "issueCount", "key", "name"])
         #expect(created["key"] as? String == "MAE")
         #expect(created["name"] as? String == "Maestro")
@@ -54,17 +54,17 @@ import Testing
         #expect(isTimestamp(created["createdAt"]))
 
         // Absent optional fields are left out, not null.
-        let plain = try sandbox.object("project", "create", "Ops Team")
+        let plain = try await sandbox.object("project", "create", "Ops Team")
         #expect(keys(plain) == ["createdAt", "issueCount", "key", "name"])
         #expect(plain["key"] as? String == "OT")
 
-        try sandbox.ok("issue", "create", "--project", "MAE", "--title", "a")
-        let list = try #require(try sandbox.json("project", "list") as? [[String: Any]])
+        try await sandbox.ok("issue", "create", "--project", "MAE", "--title", "a")
+        let list = try #require(try await sandbox.json("project", "list") as? [[String: Any]])
         #expect(list.map { $0["key"] as? String } == ["MAE", "OT"])
         #expect(list.map { $0["issueCount"] as? Int } == [1, 0])
         #expect(list.first?["createdAt"] as? String == created["createdAt"] as? String)
 
-        let show = try sandbox.object("project", "show", "MAE")
+        let show = try await sandbox.object("project", "show", "MAE")
         #expect(keys(show) == ["issues", "project"])
         #expect(keys(show["project"]) == ["createdAt", "description", "issueCount", "key", "name"])
         #expect((show["project"] as? [String: Any])?["issueCount"] as? Int == 1)
@@ -72,55 +72,55 @@ import Testing
         #expect(issues.map { $0["identifier"] as? String } == ["MAE-1"])
         #expect(keys(issues.first) == ["createdAt", "identifier", "labels", "lifecycle", "state", "title", "updatedAt"])
 
-        let deleted = try sandbox.object("project", "delete", "ot")
+        let deleted = try await sandbox.object("project", "delete", "ot")
         #expect(keys(deleted) == ["createdAt", "key", "name"])
         #expect(deleted["key"] as? String == "OT")
-        #expect((try sandbox.json("project", "list") as? [[String: Any]])?.map { $0["key"] as? String } == ["MAE"])
+        #expect((try await sandbox.json("project", "list") as? [[String: Any]])?.map { $0["key"] as? String } == ["MAE"])
     }
 
     // MARK: - Issues
 
-    @Test func issueCommandsPrintHumanOutput() throws {
+    @Test func issueCommandsPrintHumanOutput() async throws {
         let sandbox = try BoardSandbox()
-        try sandbox.ok("project", "create", "Maestro", "--key", "MAE")
+        try await sandbox.ok("project", "create", "Maestro", "--key", "MAE")
         #expect(
-            try sandbox.ok(
+            try await sandbox.ok(
                 "issue", "create", "--project", "MAE", "--title", "First issue", "--priority", "2", "--label", "Bug", "--label",
                 " ui") == "Created MAE-1: First issue (todo, queued)\n")
         #expect(
-            try sandbox.ok("issue", "create", "--project", "mae", "--title", "Second", "--blocked-by", "mae-1")
+            try await sandbox.ok("issue", "create", "--project", "mae", "--title", "Second", "--blocked-by", "mae-1")
                 == "Created MAE-2: Second (todo, released)\n")
         #expect(
-            try sandbox.ok("issue", "list") == """
+            try await sandbox.ok("issue", "list") == """
                 ID     STATE  LIFECYCLE  PRI  TITLE        LABELS
                 MAE-1  todo   queued     2    First issue  bug,ui
                 MAE-2  todo   released   -    Second       \("")
 
                 """)
-        #expect(try sandbox.ok("issue", "move", "mae-1", "DONE") == "MAE-1 -> done (closed)\n")
-        #expect(try sandbox.ok("issue", "update", "MAE-2", "--title", "Renamed", "--add-label", "X") == "Updated MAE-2 (queued)\n")
-        #expect(try sandbox.ok("issue", "comment", "mae-2", "looks good", "--author", "ana") == "Commented on MAE-2\n")
-        #expect(try sandbox.ok("issue", "delete", "MAE-1") == "Deleted MAE-1\n")
+        #expect(try await sandbox.ok("issue", "move", "mae-1", "DONE") == "MAE-1 -> done (closed)\n")
+        #expect(try await sandbox.ok("issue", "update", "MAE-2", "--title", "Renamed", "--add-label", "X") == "Updated MAE-2 (queued)\n")
+        #expect(try await sandbox.ok("issue", "comment", "mae-2", "looks good", "--author", "ana") == "Commented on MAE-2\n")
+        #expect(try await sandbox.ok("issue", "delete", "MAE-1") == "Deleted MAE-1\n")
         #expect(
-            try sandbox.ok("issue", "list") == """
+            try await sandbox.ok("issue", "list") == """
                 ID     STATE  LIFECYCLE  PRI  TITLE    LABELS
                 MAE-2  todo   queued     -    Renamed  x
 
                 """)
     }
 
-    @Test func issueShowPrintsTheTransitionHistory() throws {
+    @Test func issueShowPrintsTheTransitionHistory() async throws {
         let sandbox = try BoardSandbox()
-        try sandbox.ok("project", "create", "Maestro", "--key", "MAE")
-        try sandbox.ok("issue", "create", "--project", "MAE", "--title", "Blocker")
-        try sandbox.ok(
+        try await sandbox.ok("project", "create", "Maestro", "--key", "MAE")
+        try await sandbox.ok("issue", "create", "--project", "MAE", "--title", "Blocker")
+        try await sandbox.ok(
             "issue", "create", "--project", "MAE", "--title", "Second", "--description", "Some details.", "--priority", "3",
             "--label", "bug", "--label", "UI", "--blocked-by", "MAE-1")
-        try sandbox.ok("issue", "move", "MAE-1", "done")
-        try sandbox.ok("issue", "comment", "MAE-2", "looks good", "--author", "ana")
-        try sandbox.ok("issue", "comment", "MAE-2", "second thought")
+        try await sandbox.ok("issue", "move", "MAE-1", "done")
+        try await sandbox.ok("issue", "comment", "MAE-2", "looks good", "--author", "ana")
+        try await sandbox.ok("issue", "comment", "MAE-2", "second thought")
         #expect(
-            maskingTimes(try sandbox.ok("issue", "show", "mae-2")) == """
+            maskingTimes(try await sandbox.ok("issue", "show", "mae-2")) == """
                 MAE-2  Second
                 project:    MAE
                 state:      todo
@@ -142,7 +142,7 @@ import Testing
 
                 """)
         #expect(
-            maskingTimes(try sandbox.ok("issue", "show", "MAE-1")) == """
+            maskingTimes(try await sandbox.ok("issue", "show", "MAE-1")) == """
                 MAE-1  Blocker
                 project:    MAE
                 state:      done
@@ -156,16 +156,16 @@ import Testing
                   #2  <time>  queued -> closed  tracker_updated
 
                 """)
-        try sandbox.ok("issue", "create", "--project", "MAE", "--title", "Fresh")
-        #expect(try sandbox.ok("issue", "show", "MAE-3").hasSuffix("\nHistory:\n  (no transitions)\n"))
+        try await sandbox.ok("issue", "create", "--project", "MAE", "--title", "Fresh")
+        #expect(try await sandbox.ok("issue", "show", "MAE-3").hasSuffix("\nHistory:\n  (no transitions)\n"))
     }
 
-    @Test func issueCommandsPrintJSON() throws {
+    @Test func issueCommandsPrintJSON() async throws {
         let sandbox = try BoardSandbox()
-        try sandbox.ok("project", "create", "Maestro", "--key", "MAE")
+        try await sandbox.ok("project", "create", "Maestro", "--key", "MAE")
         let issueKeys = ["createdAt", "identifier", "labels", "lifecycle", "state", "title", "updatedAt"]
 
-        let first = try sandbox.object(
+        let first = try await sandbox.object(
             "issue", "create", "--project", "MAE", "--title", "First", "--description", "Body", "--priority", "1", "--label",
             "Bug", "--label", "bug ")
         #expect(keys(first) == (issueKeys + ["blockedBy", "description", "priority"]).sorted())
@@ -184,36 +184,36 @@ import Testing
         #expect(lifecycle["attempt"] as? Int == 0)
         #expect(lifecycle["phase"] as? String == "implementation")
 
-        let second = try sandbox.object(
+        let second = try await sandbox.object(
             "issue", "create", "--project", "MAE", "--title", "Second", "--blocked-by", "mae-1", "--blocked-by", "MAE-1")
         #expect(second["blockedBy"] as? [String] == ["MAE-1"])
         #expect((second["lifecycle"] as? [String: Any])?["state"] as? String == "released")
         #expect((second["lifecycle"] as? [String: Any])?["version"] as? Int == 1)
 
-        let list = try #require(try sandbox.json("issue", "list") as? [[String: Any]])
+        let list = try #require(try await sandbox.json("issue", "list") as? [[String: Any]])
         #expect(list.map { $0["identifier"] as? String } == ["MAE-1", "MAE-2"])
         #expect(keys(list.last) == issueKeys)
 
-        let moved = try sandbox.object("issue", "move", "MAE-1", "Done")
+        let moved = try await sandbox.object("issue", "move", "MAE-1", "Done")
         #expect(keys(moved) == (issueKeys + ["description", "priority"]).sorted())
         #expect(moved["state"] as? String == "done")
         #expect((moved["lifecycle"] as? [String: Any])?["state"] as? String == "closed")
 
-        let updated = try sandbox.object("issue", "update", "MAE-2", "--priority", "4", "--add-label", "UI", "--remove-blocker", "MAE-1")
+        let updated = try await sandbox.object("issue", "update", "MAE-2", "--priority", "4", "--add-label", "UI", "--remove-blocker", "MAE-1")
         #expect(keys(updated) == (issueKeys + ["priority"]).sorted())
         #expect(updated["priority"] as? Int == 4)
         #expect(updated["labels"] as? [String] == ["ui"])
         #expect((updated["lifecycle"] as? [String: Any])?["state"] as? String == "queued")
-        let cleared = try sandbox.object("issue", "update", "MAE-2", "--priority", "0")
+        let cleared = try await sandbox.object("issue", "update", "MAE-2", "--priority", "0")
         #expect(keys(cleared) == issueKeys)
 
-        let comment = try sandbox.object("issue", "comment", "MAE-2", "done soon", "--author", "bot")
+        let comment = try await sandbox.object("issue", "comment", "MAE-2", "done soon", "--author", "bot")
         #expect(keys(comment) == ["at", "author", "body"])
         #expect(comment["author"] as? String == "bot")
         #expect(comment["body"] as? String == "done soon")
         #expect(isTimestamp(comment["at"]))
 
-        let show = try sandbox.object("issue", "show", "mae-2")
+        let show = try await sandbox.object("issue", "show", "mae-2")
         #expect(keys(show) == ["comments", "history", "issue", "project", "sessions", "tokens"])
         #expect(show["project"] as? String == "MAE")
         #expect(show["sessions"] as? Int == 0)
@@ -237,31 +237,31 @@ import Testing
         #expect(
             payload == ["effects": "", "guards": "tracker:unroutable", "standing": "unroutable", "trackerState": "todo"])
 
-        let deleted = try sandbox.object("issue", "delete", "MAE-1")
+        let deleted = try await sandbox.object("issue", "delete", "MAE-1")
         #expect(deleted["identifier"] as? String == "MAE-1")
         #expect(keys(deleted) == (issueKeys + ["description", "priority"]).sorted())
-        #expect((try sandbox.json("issue", "list") as? [[String: Any]])?.map { $0["identifier"] as? String } == ["MAE-2"])
+        #expect((try await sandbox.json("issue", "list") as? [[String: Any]])?.map { $0["identifier"] as? String } == ["MAE-2"])
     }
 
-    @Test func issueListFiltersByProjectAndState() throws {
+    @Test func issueListFiltersByProjectAndState() async throws {
         let sandbox = try BoardSandbox()
-        try sandbox.ok("project", "create", "Maestro", "--key", "MAE")
-        try sandbox.ok("project", "create", "Ops", "--key", "OPS")
-        try sandbox.ok("issue", "create", "--project", "MAE", "--title", "a", "--state", "backlog")
-        try sandbox.ok("issue", "create", "--project", "MAE", "--title", "b", "--priority", "1")
-        try sandbox.ok("issue", "create", "--project", "OPS", "--title", "c", "--priority", "2")
-        let identifiers = { (arguments: [String]) throws -> [String] in
-            let result = try sandbox.run(["issue", "list", "--json"] + arguments)
+        try await sandbox.ok("project", "create", "Maestro", "--key", "MAE")
+        try await sandbox.ok("project", "create", "Ops", "--key", "OPS")
+        try await sandbox.ok("issue", "create", "--project", "MAE", "--title", "a", "--state", "backlog")
+        try await sandbox.ok("issue", "create", "--project", "MAE", "--title", "b", "--priority", "1")
+        try await sandbox.ok("issue", "create", "--project", "OPS", "--title", "c", "--priority", "2")
+        let identifiers = { (arguments: [String]) async throws -> [String] in
+            let result = try await sandbox.run(["issue", "list", "--json"] + arguments)
             #expect(result.status == 0, "\(result.stderr)")
             let list = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
             return list?.compactMap { $0["identifier"] as? String } ?? ["?"]
         }
-        #expect(try identifiers([]) == ["MAE-2", "OPS-1", "MAE-1"])
-        #expect(try identifiers(["--project", "Maestro"]) == ["MAE-2", "MAE-1"])
-        #expect(try identifiers(["--project", "mae"]) == ["MAE-2", "MAE-1"])
-        #expect(try identifiers(["--state", "TODO"]) == ["MAE-2", "OPS-1"])
-        #expect(try identifiers(["--project", "OPS", "--state", "backlog"]) == [])
-        #expect(try sandbox.ok("issue", "list", "--project", "OPS", "--state", "backlog") == "No issues.\n")
+        #expect(try await identifiers([]) == ["MAE-2", "OPS-1", "MAE-1"])
+        #expect(try await identifiers(["--project", "Maestro"]) == ["MAE-2", "MAE-1"])
+        #expect(try await identifiers(["--project", "mae"]) == ["MAE-2", "MAE-1"])
+        #expect(try await identifiers(["--state", "TODO"]) == ["MAE-2", "OPS-1"])
+        #expect(try await identifiers(["--project", "OPS", "--state", "backlog"]) == [])
+        #expect(try await sandbox.ok("issue", "list", "--project", "OPS", "--state", "backlog") == "No issues.\n")
     }
 
     // MARK: - Errors
@@ -325,44 +325,45 @@ import Testing
     ]
 
     /// A project and two issues, and the board's JSON as it stands.
-    private func prepared(_ sandbox: BoardSandbox) throws -> String {
-        try sandbox.ok("project", "create", "Maestro", "--key", "MAE")
-        try sandbox.ok("issue", "create", "--project", "MAE", "--title", "one")
-        try sandbox.ok("issue", "create", "--project", "MAE", "--title", "two", "--blocked-by", "MAE-1")
-        return try snapshot(sandbox)
+    private func prepared(_ sandbox: BoardSandbox) async throws -> String {
+        try await sandbox.ok("project", "create", "Maestro", "--key", "MAE")
+        try await sandbox.ok("issue", "create", "--project", "MAE", "--title", "one")
+        try await sandbox.ok("issue", "create", "--project", "MAE", "--title", "two", "--blocked-by", "MAE-1")
+        return try await snapshot(sandbox)
     }
 
     /// Everything the board shows, to prove a failed command changed nothing.
-    private func snapshot(_ sandbox: BoardSandbox) throws -> String {
-        let projects = try sandbox.run(["project", "list", "--json"]).stdout
-        let issues = try sandbox.run(["issue", "list", "--json"]).stdout
-        let details = try ["MAE-1", "MAE-2"].map { try sandbox.run(["issue", "show", $0, "--json"]).stdout }
+    private func snapshot(_ sandbox: BoardSandbox) async throws -> String {
+        let projects = try await sandbox.run(["project", "list", "--json"]).stdout
+        let issues = try await sandbox.run(["issue", "list", "--json"]).stdout
+        var details: [String] = []
+        for identifier in ["MAE-1", "MAE-2"] { details.append(try await sandbox.run(["issue", "show", identifier, "--json"]).stdout) }
         return ([projects, issues] + details).joined(separator: "\n")
     }
 
     @Test(arguments: failures)
-    func failuresExitOneWithACodedMessageAndChangeNothing(_ failure: Failure) throws {
+    func failuresExitOneWithACodedMessageAndChangeNothing(_ failure: Failure) async throws {
         let sandbox = try BoardSandbox()
-        let before = try prepared(sandbox)
-        let result = try sandbox.run(failure.arguments)
+        let before = try await prepared(sandbox)
+        let result = try await sandbox.run(failure.arguments)
         #expect(result.status == 1)
         #expect(result.stderr == "error: \(failure.message) [\(failure.code)]\n")
         #expect(result.stdout.isEmpty)
-        #expect(try snapshot(sandbox) == before)
+        #expect(try await snapshot(sandbox) == before)
     }
 
     @Test(arguments: failures)
-    func failuresWithJSONPrintAnErrorEnvelope(_ failure: Failure) throws {
+    func failuresWithJSONPrintAnErrorEnvelope(_ failure: Failure) async throws {
         let sandbox = try BoardSandbox()
-        let before = try prepared(sandbox)
-        let result = try sandbox.run(failure.arguments + ["--json"])
+        let before = try await prepared(sandbox)
+        let result = try await sandbox.run(failure.arguments + ["--json"])
         #expect(result.status == 1)
         #expect(result.stderr.isEmpty)
         let envelope = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(keys(envelope) == ["error"])
         #expect(keys(envelope["error"]) == ["code", "message"])
         #expect((envelope["error"] as? [String: String]) == ["code": failure.code, "message": failure.message])
-        #expect(try snapshot(sandbox) == before)
+        #expect(try await snapshot(sandbox) == before)
     }
 
     @Test(arguments: [
@@ -373,9 +374,9 @@ import Testing
         ["project", "rename", "MAE"],
         ["project", "create", "X", "--colour", "red"],
     ])
-    func usageErrorsExitTwo(_ arguments: [String]) throws {
+    func usageErrorsExitTwo(_ arguments: [String]) async throws {
         let sandbox = try BoardSandbox()
-        let result = try sandbox.run(arguments)
+        let result = try await sandbox.run(arguments)
         #expect(result.status == 2)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains("Usage: maestro"))
@@ -383,18 +384,18 @@ import Testing
 
     // MARK: - The database file
 
-    @Test func aFileThatIsNotSQLiteIsRefusedAndLeftUntouched() throws {
+    @Test func aFileThatIsNotSQLiteIsRefusedAndLeftUntouched() async throws {
         let sandbox = try BoardSandbox()
         let bytes = Data("this is a shopping list, not a database\n".utf8) + Data((0..<64).map { UInt8($0) })
         try bytes.write(to: URL(fileURLWithPath: sandbox.database))
         let message = "error: '\(sandbox.database)' is not a SQLite database; maestro left it untouched [not_a_database]\n"
         for arguments in [["project", "list"], ["project", "create", "Maestro"], ["issue", "list"]] {
-            let result = try sandbox.run(arguments)
+            let result = try await sandbox.run(arguments)
             #expect(result.status == 1, "\(arguments)")
             #expect(result.stderr == message)
             #expect(result.stdout.isEmpty)
         }
-        let json = try sandbox.run(["issue", "create", "--project", "MAE", "--title", "x", "--json"])
+        let json = try await sandbox.run(["issue", "create", "--project", "MAE", "--title", "x", "--json"])
         #expect(json.status == 1)
         let envelope = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: [String: String]]
         #expect(envelope?["error"]?["code"] == "not_a_database")
@@ -403,31 +404,32 @@ import Testing
         #expect(siblings == ["m.sqlite"])
     }
 
-    @Test func maestroDBIsUsedWhenDbIsAbsent() throws {
+    @Test func maestroDBIsUsedWhenDbIsAbsent() async throws {
         let sandbox = try BoardSandbox()
         let fromEnvironment = sandbox.path("env/board.sqlite")
-        let created = try sandbox.run(["project", "create", "Maestro", "--key", "MAE"], db: false, environment: ["MAESTRO_DB": fromEnvironment])
+        let created = try await sandbox.run(
+            ["project", "create", "Maestro", "--key", "MAE"], db: false, environment: ["MAESTRO_DB": fromEnvironment])
         #expect(created.status == 0, "\(created.stderr)")
         #expect(FileManager.default.fileExists(atPath: fromEnvironment))
         #expect(!FileManager.default.fileExists(atPath: sandbox.path(".maestro")))
         #expect(!FileManager.default.fileExists(atPath: sandbox.database))
 
-        let listed = try sandbox.run(["project", "list", "--json", "--db", fromEnvironment], db: false)
+        let listed = try await sandbox.run(["project", "list", "--json", "--db", fromEnvironment], db: false)
         let projects = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]]
         #expect(projects?.map { $0["key"] as? String } == ["MAE"])
 
         // --db wins over MAESTRO_DB.
-        let explicit = try sandbox.run(["project", "list"], environment: ["MAESTRO_DB": fromEnvironment])
+        let explicit = try await sandbox.run(["project", "list"], environment: ["MAESTRO_DB": fromEnvironment])
         #expect(explicit.stdout == "No projects. Create one with `maestro project create NAME`.\n")
         #expect(FileManager.default.fileExists(atPath: sandbox.database))
     }
 
-    @Test func theDefaultDatabaseIsDotMaestroInTheCurrentDirectory() throws {
+    @Test func theDefaultDatabaseIsDotMaestroInTheCurrentDirectory() async throws {
         let sandbox = try BoardSandbox()
-        let result = try sandbox.run(["project", "create", "Maestro"], db: false)
+        let result = try await sandbox.run(["project", "create", "Maestro"], db: false)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(FileManager.default.fileExists(atPath: sandbox.path(".maestro/maestro.sqlite")))
-        let listed = try sandbox.run(["project", "list", "--db", sandbox.path(".maestro/maestro.sqlite")], db: false)
+        let listed = try await sandbox.run(["project", "list", "--db", sandbox.path(".maestro/maestro.sqlite")], db: false)
         #expect(listed.stdout.contains("MAES  Maestro  0"))
     }
 
@@ -450,42 +452,43 @@ import Testing
 
         """
 
-    @Test func anExplicitWorkflowDecidesTheStates() throws {
+    @Test func anExplicitWorkflowDecidesTheStates() async throws {
         let sandbox = try BoardSandbox()
         let workflow = try sandbox.write("custom.md", Self.customWorkflow)
-        let run = { (arguments: [String]) throws -> CLI.Result in try sandbox.run(arguments + ["--workflow", workflow]) }
-        #expect(try run(["project", "create", "Maestro", "--key", "MAE"]).status == 0)
-        #expect(try run(["issue", "create", "--project", "MAE", "--title", "x"]).stdout == "Created MAE-1: x (Ready, released)\n")
-        #expect(try run(["issue", "update", "MAE-1", "--add-label", "Agent"]).stdout == "Updated MAE-1 (queued)\n")
-        #expect(try run(["issue", "move", "MAE-1", "doing"]).stdout == "MAE-1 -> Doing (queued)\n")
-        #expect(try run(["issue", "move", "MAE-1", "SHIPPED"]).stdout == "MAE-1 -> Shipped (closed)\n")
-        let refused = try run(["issue", "move", "MAE-1", "todo"])
+        let run = { (arguments: [String]) async throws -> CLI.Result in try await sandbox.run(arguments + ["--workflow", workflow]) }
+        #expect(try await run(["project", "create", "Maestro", "--key", "MAE"]).status == 0)
+        #expect(try await run(["issue", "create", "--project", "MAE", "--title", "x"]).stdout == "Created MAE-1: x (Ready, released)\n")
+        #expect(try await run(["issue", "update", "MAE-1", "--add-label", "Agent"]).stdout == "Updated MAE-1 (queued)\n")
+        #expect(try await run(["issue", "move", "MAE-1", "doing"]).stdout == "MAE-1 -> Doing (queued)\n")
+        #expect(try await run(["issue", "move", "MAE-1", "SHIPPED"]).stdout == "MAE-1 -> Shipped (closed)\n")
+        let refused = try await run(["issue", "move", "MAE-1", "todo"])
         #expect(refused.status == 1)
         #expect(
             refused.stderr
                 == "error: 'todo' is not a tracker state of this workflow (states: Ideas, Ready, Doing, Review, Shipped) [invalid_state]\n")
         #expect(
-            try run(["project", "show", "MAE"]).stdout
+            try await run(["project", "show", "MAE"]).stdout
                 == "MAE  Maestro\n\n  Ideas          0\n  Ready          0\n  Doing          0\n  Review         0\n  Shipped        1\n")
         // Without --workflow (and no ./WORKFLOW.md) the default board applies, which has no "Shipped".
-        let defaults = try sandbox.run(["issue", "list", "--state", "Shipped"])
+        let defaults = try await sandbox.run(["issue", "list", "--state", "Shipped"])
         #expect(defaults.status == 1)
         #expect(defaults.stderr.hasSuffix("[invalid_state]\n"))
     }
 
-    @Test func workflowMdInTheCurrentDirectoryIsTheDefault() throws {
+    @Test func workflowMdInTheCurrentDirectoryIsTheDefault() async throws {
         let sandbox = try BoardSandbox()
         try sandbox.write("WORKFLOW.md", Self.customWorkflow)
-        try sandbox.ok("project", "create", "Maestro", "--key", "MAE")
-        #expect(try sandbox.ok("issue", "create", "--project", "MAE", "--title", "x", "--state", "ideas") == "Created MAE-1: x (Ideas, released)\n")
-        let invalid = try sandbox.run(["issue", "move", "MAE-1", "backlog"])
+        try await sandbox.ok("project", "create", "Maestro", "--key", "MAE")
+        #expect(
+            try await sandbox.ok("issue", "create", "--project", "MAE", "--title", "x", "--state", "ideas") == "Created MAE-1: x (Ideas, released)\n")
+        let invalid = try await sandbox.run(["issue", "move", "MAE-1", "backlog"])
         #expect(invalid.stderr.contains("(states: Ideas, Ready, Doing, Review, Shipped) [invalid_state]"))
     }
 
-    @Test func aMissingExplicitWorkflowFailsAndCreatesNoDatabase() throws {
+    @Test func aMissingExplicitWorkflowFailsAndCreatesNoDatabase() async throws {
         let sandbox = try BoardSandbox()
         let missing = sandbox.path("nope.md")
-        let result = try sandbox.run(["project", "list", "--workflow", missing])
+        let result = try await sandbox.run(["project", "list", "--workflow", missing])
         #expect(result.status == 1)
         #expect(result.stdout.isEmpty)
         #expect(
@@ -494,7 +497,7 @@ import Testing
                     hint: pass the path of a WORKFLOW.md, or run in a directory that has one
 
                 """)
-        let json = try sandbox.run(["issue", "list", "--workflow", missing, "--json"])
+        let json = try await sandbox.run(["issue", "list", "--workflow", missing, "--json"])
         #expect(json.status == 1)
         let envelope = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: [String: String]]
         #expect(envelope?["error"]?["code"] == "missing_workflow_file")
@@ -502,13 +505,13 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: sandbox.database))
     }
 
-    @Test func anInvalidWorkflowInTheCurrentDirectoryIsReported() throws {
+    @Test func anInvalidWorkflowInTheCurrentDirectoryIsReported() async throws {
         let sandbox = try BoardSandbox()
         try sandbox.write("WORKFLOW.md", "---\ntracker:\n  kind: jira\n---\nx\n")
-        let result = try sandbox.run(["project", "list"])
+        let result = try await sandbox.run(["project", "list"])
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("WORKFLOW.md:3:9: error: tracker.kind 'jira' is not supported [unsupported_tracker_kind]\n"))
-        let json = try sandbox.run(["project", "list", "--json"])
+        let json = try await sandbox.run(["project", "list", "--json"])
         let envelope = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: [String: String]]
         #expect(envelope?["error"]?["code"] == "unsupported_tracker_kind")
     }

@@ -26,48 +26,33 @@ final class BoardSandbox {
     }
 
     /// Runs `maestro arguments --db <sandbox>/m.sqlite` (unless `db` is false) in the sandbox.
-    func run(_ arguments: [String], db: Bool = true, environment: [String: String] = [:]) throws -> CLI.Result {
+    func run(_ arguments: [String], db: Bool = true, environment: [String: String] = [:]) async throws -> CLI.Result {
         var env = ProcessInfo.processInfo.environment
         env["MAESTRO_DB"] = nil
         for (key, value) in environment { env[key] = value }
-        let process = Process()
-        process.executableURL = CLI.executable
-        process.arguments = arguments + (db ? ["--db", database] : [])
-        process.currentDirectoryURL = directory
-        process.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLI.Result(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+        return try await CLI.execute(CLI.executable, arguments + (db ? ["--db", database] : []), in: directory, environment: env)
     }
 
     /// Runs a command that must succeed; returns its standard output.
     @discardableResult
-    func ok(_ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-        let result = try run(arguments)
+    func ok(_ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+        let result = try await run(arguments)
         #expect(result.status == 0, "maestro \(arguments.joined(separator: " ")): \(result.stderr)", sourceLocation: sourceLocation)
         #expect(result.stderr.isEmpty, sourceLocation: sourceLocation)
         return result.stdout
     }
 
     /// Runs a command with `--json` that must succeed; returns the decoded output.
-    func json(_ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) throws -> Any {
-        let result = try run(arguments + ["--json"])
+    func json(_ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) async throws -> Any {
+        let result = try await run(arguments + ["--json"])
         #expect(result.status == 0, "maestro \(arguments.joined(separator: " ")): \(result.stderr)", sourceLocation: sourceLocation)
         #expect(result.stderr.isEmpty, sourceLocation: sourceLocation)
         return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
     }
 
     /// Runs a command with `--json` whose output is an object.
-    func object(_ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
-        let result = try run(arguments + ["--json"])
+    func object(_ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String: Any] {
+        let result = try await run(arguments + ["--json"])
         #expect(result.status == 0, "maestro \(arguments.joined(separator: " ")): \(result.stderr)", sourceLocation: sourceLocation)
         return try #require(
             try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], sourceLocation: sourceLocation)

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Testing
 
@@ -22,23 +23,48 @@ enum CLI {
     }
 
     /// Runs `maestro` with `arguments` in `directory` and waits for it.
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory ?? packageRoot
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read before waiting so a large output cannot fill the pipe and stall the child.
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+    static func run(_ arguments: [String], in directory: URL? = nil) async throws -> Result {
+        try await execute(executable, arguments, in: directory ?? packageRoot, environment: nil)
+    }
+
+    /// Runs a program to its end. The blocking waits happen on dispatch threads, never on the Swift
+    /// concurrency pool, so tests running meanwhile (and their timers) are not starved.
+    static func execute(_ program: URL, _ arguments: [String], in directory: URL, environment: [String: String]?) async throws
+        -> Result
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                do {
+                    let process = Process()
+                    process.executableURL = program
+                    process.arguments = arguments
+                    process.currentDirectoryURL = directory
+                    if let environment { process.environment = environment }
+                    let out = Pipe()
+                    let err = Pipe()
+                    process.standardOutput = out
+                    process.standardError = err
+                    try process.run()
+                    // Both pipes drain at once so neither can fill up and stall the child.
+                    let group = DispatchGroup()
+                    nonisolated(unsafe) var stderr = Data()
+                    group.enter()
+                    DispatchQueue.global().async {
+                        stderr = err.fileHandleForReading.readDataToEndOfFile()
+                        group.leave()
+                    }
+                    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+                    group.wait()
+                    process.waitUntilExit()
+                    continuation.resume(
+                        returning: Result(
+                            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                            stderr: String(decoding: stderr, as: UTF8.self)))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
     }
 
     /// A fresh temporary directory, removed by the caller.

@@ -7,11 +7,11 @@ import Testing
 
     /// Set MAESTRO_UPDATE_GOLDENS=1 to rewrite the golden files after an intended change.
     @Test(arguments: workflows)
-    func graphMatchesGoldenFilesInEveryFormat(workflow: String) throws {
+    func graphMatchesGoldenFilesInEveryFormat(workflow: String) async throws {
         let update = ProcessInfo.processInfo.environment["MAESTRO_UPDATE_GOLDENS"] == "1"
         let path = CLI.fixtures.appendingPathComponent("workflows/\(workflow).md").path
         for (format, ext) in Self.formats {
-            let result = try CLI.run(["graph", path, "--format", format])
+            let result = try await CLI.run(["graph", path, "--format", format])
             #expect(result.status == 0, "\(result.stderr)")
             let golden = CLI.fixtures.appendingPathComponent("graphs/\(workflow).\(ext)")
             if update { try result.stdout.write(to: golden, atomically: true, encoding: .utf8) }
@@ -20,14 +20,14 @@ import Testing
         }
     }
 
-    @Test func mermaidIsTheDefaultFormat() throws {
-        let result = try CLI.run(["graph"])
+    @Test func mermaidIsTheDefaultFormat() async throws {
+        let result = try await CLI.run(["graph"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("\nstateDiagram-v2\n"))
     }
 
-    @Test func invalidWorkflowExitsOneWithDiagnostics() throws {
-        let result = try CLI.run(["graph", "/nonexistent/WORKFLOW.md"])
+    @Test func invalidWorkflowExitsOneWithDiagnostics() async throws {
+        let result = try await CLI.run(["graph", "/nonexistent/WORKFLOW.md"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("[missing_workflow_file]"))
         #expect(result.stdout.isEmpty)
@@ -35,11 +35,11 @@ import Testing
 
     /// Graphviz itself must accept the DOT output; CI installs it (`graphviz`).
     @Test(arguments: workflows)
-    func dotOutputIsValidGraphviz(workflow: String) throws {
+    func dotOutputIsValidGraphviz(workflow: String) async throws {
         let dot = ["/usr/bin/dot", "/usr/local/bin/dot"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let dotPath = try #require(dot, "graphviz `dot` is not installed (apt-get install graphviz)")
         let path = CLI.fixtures.appendingPathComponent("workflows/\(workflow).md").path
-        let source = try CLI.run(["graph", path, "--format", "dot"]).stdout
+        let source = try await CLI.run(["graph", path, "--format", "dot"]).stdout
         let process = Process()
         process.executableURL = URL(fileURLWithPath: dotPath)
         process.arguments = ["-Tsvg"]
@@ -61,9 +61,9 @@ import Testing
     }
 
     @Test(arguments: workflows)
-    func mermaidOutputIsAValidStateDiagram(workflow: String) throws {
+    func mermaidOutputIsAValidStateDiagram(workflow: String) async throws {
         let path = CLI.fixtures.appendingPathComponent("workflows/\(workflow).md").path
-        let source = try CLI.run(["graph", path, "--format", "mermaid"]).stdout
+        let source = try await CLI.run(["graph", path, "--format", "mermaid"]).stdout
         let problems = MermaidStateDiagram.problems(in: source)
         #expect(problems.isEmpty, "\(problems)")
         #expect(source.contains("[*] --> queued"))

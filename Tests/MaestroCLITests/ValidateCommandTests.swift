@@ -2,8 +2,8 @@ import Foundation
 import Testing
 
 @Suite struct ValidateCommandTests {
-    @Test func rootWorkflowIsValidWithASummary() throws {
-        let result = try CLI.run(["validate"])
+    @Test func rootWorkflowIsValidWithASummary() async throws {
+        let result = try await CLI.run(["validate"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("WORKFLOW.md: valid"))
         #expect(result.stdout.contains("tracker:    kanban; active todo, in_progress; terminal done, cancelled"))
@@ -14,20 +14,20 @@ import Testing
         #expect(result.stderr.isEmpty)
     }
 
-    @Test func defaultPathIsWorkflowMdInTheCurrentDirectory() throws {
+    @Test func defaultPathIsWorkflowMdInTheCurrentDirectory() async throws {
         let directory = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let missing = try CLI.run(["validate"], in: directory)
+        let missing = try await CLI.run(["validate"], in: directory)
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("WORKFLOW.md: error: cannot read workflow file 'WORKFLOW.md' [missing_workflow_file]"))
         try "---\ntracker:\n  kind: kanban\n---\nDo {{ issue.identifier }}.\n".write(
             to: directory.appendingPathComponent("WORKFLOW.md"), atomically: true, encoding: .utf8)
-        let found = try CLI.run(["validate"], in: directory)
+        let found = try await CLI.run(["validate"], in: directory)
         #expect(found.status == 0, "\(found.stderr)")
         #expect(found.stdout.contains("variables:  issue.identifier"))
     }
 
-    @Test func invalidWorkflowPrintsEveryDiagnosticAndExitsOne() throws {
+    @Test func invalidWorkflowPrintsEveryDiagnosticAndExitsOne() async throws {
         let directory = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("bad.md")
@@ -40,7 +40,7 @@ import Testing
         ---
         Hello {{ issue.titel }}
         """.write(to: file, atomically: true, encoding: .utf8)
-        let result = try CLI.run(["validate", file.path])
+        let result = try await CLI.run(["validate", file.path])
         #expect(result.status == 1)
         #expect(result.stderr.contains("\(file.path):5:14: error: agent.max_turns must be a positive integer, got '0' [invalid_config_value]"))
         #expect(result.stderr.contains("\(file.path):7:10: error: unknown variable 'issue.titel'"))
@@ -49,8 +49,8 @@ import Testing
         #expect(result.stdout.isEmpty)
     }
 
-    @Test func jsonOutputForValidAndInvalidWorkflows() throws {
-        let valid = try CLI.run(["validate", "--json"])
+    @Test func jsonOutputForValidAndInvalidWorkflows() async throws {
+        let valid = try await CLI.run(["validate", "--json"])
         #expect(valid.status == 0)
         let report = try JSONSerialization.jsonObject(with: Data(valid.stdout.utf8)) as? [String: Any]
         #expect(report?["valid"] as? Bool == true)
@@ -62,7 +62,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("list.md")
         try "---\n- a\n- b\n---\nx\n".write(to: file, atomically: true, encoding: .utf8)
-        let invalid = try CLI.run(["validate", file.path, "--json"])
+        let invalid = try await CLI.run(["validate", file.path, "--json"])
         #expect(invalid.status == 1)
         let failure = try JSONSerialization.jsonObject(with: Data(invalid.stdout.utf8)) as? [String: Any]
         #expect(failure?["valid"] as? Bool == false)
@@ -72,7 +72,7 @@ import Testing
         #expect(diagnostics?.first?["column"] as? Int == 1)
     }
 
-    @Test func secretsAreNeverPrinted() throws {
+    @Test func secretsAreNeverPrinted() async throws {
         let directory = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("WORKFLOW.md")
@@ -81,17 +81,17 @@ import Testing
         setenv("MAESTRO_TEST_SECRET", "s3cr3t-value", 1)
         defer { unsetenv("MAESTRO_TEST_SECRET") }
         for arguments in [["validate", file.path], ["validate", file.path, "--json"]] {
-            let result = try CLI.run(arguments)
+            let result = try await CLI.run(arguments)
             #expect(result.status == 0)
             #expect(result.stdout.contains("api_key"))
             #expect(!result.stdout.contains("s3cr3t-value") && !result.stderr.contains("s3cr3t-value"))
         }
     }
 
-    @Test func usageErrorsExitTwo() throws {
-        #expect(try CLI.run(["validate", "--no-such-flag"]).status == 2)
-        #expect(try CLI.run(["graph", "--format", "png"]).status == 2)
-        #expect(try CLI.run(["no-such-command"]).status == 2)
-        #expect(try CLI.run(["--help"]).status == 0)
+    @Test func usageErrorsExitTwo() async throws {
+        #expect(try await CLI.run(["validate", "--no-such-flag"]).status == 2)
+        #expect(try await CLI.run(["graph", "--format", "png"]).status == 2)
+        #expect(try await CLI.run(["no-such-command"]).status == 2)
+        #expect(try await CLI.run(["--help"]).status == 0)
     }
 }

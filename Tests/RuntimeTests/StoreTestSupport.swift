@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import GRDB
 import Runtime
@@ -18,6 +19,28 @@ struct TemporaryStore {
     func open() throws -> Store { try Store.open(path: path) }
 
     func cleanup() { try? FileManager.default.removeItem(at: directory) }
+}
+
+/// Runs a program to its end on a dispatch thread (never blocking the Swift concurrency pool) and
+/// returns its exit status and standard output.
+func runProgram(_ program: URL, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            do {
+                let process = Process()
+                process.executableURL = program
+                process.arguments = arguments
+                let output = Pipe()
+                process.standardOutput = output
+                try process.run()
+                let data = output.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+    }
 }
 
 enum Fixtures {

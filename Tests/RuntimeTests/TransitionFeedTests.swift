@@ -85,13 +85,8 @@ import Testing
         let watcher = ChangeWatcher(store: store, interval: .milliseconds(5))
         async let collected = collect(1, from: feed, as: "remote", watcher: watcher)
         try await Task.sleep(for: .milliseconds(50))
-        let process = Process()
-        process.executableURL = Fixtures.benchExecutable
-        process.arguments = ["contend", temporary.path, String(issue.id!), "0"]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let probe = try await runProgram(Fixtures.benchExecutable, ["contend", temporary.path, String(issue.id!), "0"])
+        #expect(probe.status == 0)
         #expect(try await collected.map(\.event) == [.dispatch])
     }
 

@@ -111,15 +111,8 @@ import Testing
     }
 
     private func runProbe(_ probe: URL, _ database: String, _ issueId: Int64) async throws -> String {
-        let process = Process()
-        process.executableURL = probe
-        process.arguments = ["contend", database, String(issueId), "0"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try await runProgram(probe, ["contend", database, String(issueId), "0"]).output
+            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 

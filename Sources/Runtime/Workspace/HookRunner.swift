@@ -1,11 +1,35 @@
+import Dispatch
 import Foundation
 import Subprocess
+import Synchronization
 
 #if canImport(System)
     import System
 #else
     import SystemPackage
 #endif
+
+/// Kills a process group when a deadline passes, unless cancelled first.
+private final class HookDeadline: Sendable {
+    private let state = Mutex((cancelled: false, fired: false))
+
+    init(group: Int32, after timeout: Duration) {
+        let (seconds, attoseconds) = timeout.components
+        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [self] in
+            // Checked and set under the lock: after `cancel()` the group may no longer be ours.
+            self.state.withLock { state in
+                guard !state.cancelled else { return }
+                state.fired = true
+                kill(-group, SIGKILL)
+            }
+        }
+    }
+
+    var fired: Bool { state.withLock { $0.fired } }
+
+    func cancel() { state.withLock { $0.cancelled = true } }
+}
 
 /// The result of one hook run.
 public struct HookResult: Sendable, Hashable {
@@ -59,29 +83,14 @@ public struct HookRunner: Sendable {
         do {
             let result = try await Subprocess.run(configuration, input: .none, output: .sequence, error: .sequence) {
                 execution -> (String, Bool) in
-                await withTaskGroup(of: HookEvent.self) { group in
-                    group.addTask { .output(0, await Self.collect(execution.standardOutput)) }
-                    group.addTask { .output(1, await Self.collect(execution.standardError)) }
-                    group.addTask {
-                        try? await Task.sleep(for: timeout)
-                        return .timeout
-                    }
-                    var streams = ["", ""]
-                    var finished = 0
-                    var timedOut = false
-                    while finished < 2, let event = await group.next() {
-                        switch event {
-                        case .output(let index, let text):
-                            streams[index] = text
-                            finished += 1
-                        case .timeout:
-                            timedOut = true
-                            try? execution.send(signal: .kill, toProcessGroup: true)
-                        }
-                    }
-                    group.cancelAll()
-                    return (streams.filter { !$0.isEmpty }.joined(separator: "\n"), timedOut)
-                }
+                // The deadline runs on a dispatch queue, not on the Swift concurrency pool, so a busy
+                // pool cannot postpone killing a hook.
+                let deadline = HookDeadline(group: execution.processIdentifier.value, after: timeout)
+                defer { deadline.cancel() }
+                async let standardOutput = Self.collect(execution.standardOutput)
+                async let standardError = Self.collect(execution.standardError)
+                let streams = await [standardOutput, standardError]
+                return (streams.filter { !$0.isEmpty }.joined(separator: "\n"), deadline.fired)
             }
             let (output, timedOut) = result.closureResult
             let status: HookResult.Status
@@ -98,11 +107,6 @@ public struct HookRunner: Sendable {
         } catch {
             return HookResult(hook: hook, status: .launchFailed("\(error)"), output: "", duration: clock.now - start)
         }
-    }
-
-    private enum HookEvent: Sendable {
-        case output(Int, String)
-        case timeout
     }
 
     /// Reads a stream to its end, keeping the first ``outputLimit`` bytes.
