@@ -75,6 +75,7 @@ let package = Package(
             name: "AdaptersTests",
             dependencies: [
                 "Adapters", "Runtime", "StateMachine", "WorkflowParser", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             swiftSettings: strictSettings
         ),

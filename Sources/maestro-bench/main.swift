@@ -6,6 +6,8 @@ import WorkflowParser
 //
 //   swift build -c release
 //   .build/release/maestro-bench validate [WORKFLOW.md] [--runs N]   (and see the usage text below)
+//   .build/release/maestro-bench runner-start [--runs N]   Codex runner start-up, fake app-server (RunnerBench.swift)
+//   .build/release/maestro-bench runner-cpu [--runs N]     Codex runner CPU per 10,000 notifications
 //
 // `validate` measures loading + compiling in-process, then the full `maestro validate` process
 // (spawned from the binary beside this one), and prints medians and p90s.
@@ -74,6 +76,7 @@ enum BenchError: Error {
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 var runs = 200
+let runsGiven = arguments.contains("--runs")
 if let index = arguments.firstIndex(of: "--runs"), index + 1 < arguments.count, let value = Int(arguments[index + 1]) {
     runs = max(value, 1)
     arguments.removeSubrange(index...(index + 1))
@@ -86,6 +89,10 @@ do {
         try await benchTransitions(count: runs)
     case "issue-list":
         try await benchIssueList(count: arguments.dropFirst().first.flatMap(Int.init) ?? 10_000)
+    case "runner-start":
+        try await benchRunnerStart(runs: runsGiven ? runs : 100)
+    case "runner-cpu":
+        try await benchRunnerCPU(runs: runsGiven ? runs : 10)
     case "contend" where arguments.count == 4:
         try await contend(databasePath: arguments[1], issueId: Int64(arguments[2]) ?? 0, expectedVersion: Int(arguments[3]) ?? 0)
     default:
@@ -95,6 +102,8 @@ do {
                    maestro-bench transitions [--runs N]
                    maestro-bench issue-list [COUNT]
                    maestro-bench contend DATABASE ISSUE-ID EXPECTED-VERSION
+                   maestro-bench runner-start [--runs N]
+                   maestro-bench runner-cpu [--runs N]
             """)
         throw BenchError.usage
     }

@@ -81,6 +81,8 @@ extension Orchestrator {
     /// still agree with the phase.
     func shouldContinue(issueId: Int64, control: AgentRunControl) async -> Bool {
         guard control.stopReason == nil, dispatching else { return false }
+        // The done phase has no tracker state left to wait for: one turn finishes it.
+        guard liveRuns[issueId]?.phase != .done else { return false }
         let workflow = await source.current
         guard let issue = try? await store.read({ db in try IssueRecord.fetchOne(db, key: issueId) }),
             let snapshot = try? await tracker.fetchIssues(ids: [String(issueId)])

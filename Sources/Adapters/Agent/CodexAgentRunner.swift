@@ -1,0 +1,142 @@
+public import Foundation
+public import Logging
+public import Runtime
+import StateMachine
+import WorkflowParser
+
+/// The orchestrator's ``AgentRunner`` over ``CodexRunner``: one Codex app-server session per run,
+/// its events turned into ``AgentRunReport``s, operator answers delivered to the waiting request.
+public struct CodexAgentRunner: AgentRunner {
+    /// The tools of an issue's session; the kanban board's for kanban issues.
+    public let tools: @Sendable (AgentRunRequest) -> (any AgentToolProvider)?
+    public let options: CodexRunnerOptions
+    public let environment: [String: String]
+    public let logger: Logger
+
+    public init(
+        tools: @escaping @Sendable (AgentRunRequest) -> (any AgentToolProvider)?, options: CodexRunnerOptions = CodexRunnerOptions(),
+        environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger = Logger(label: "maestro.codex")
+    ) {
+        self.tools = tools
+        self.options = options
+        self.environment = environment
+        self.logger = logger
+    }
+
+    public func run(
+        _ request: AgentRunRequest, control: AgentRunControl, report: @escaping @Sendable (AgentRunReport) async -> Void,
+        shouldContinue: @escaping @Sendable () async -> Bool
+    ) async -> AgentRunEnding {
+        let config = request.workflow.config
+        let codexRequest = CodexRunRequest(
+            issueIdentifier: request.identifier, issueTitle: request.title, workspacePath: request.workspacePath,
+            workspaceRoot: request.workspaceRoot, prompt: request.prompt, codex: config.codex, maxTurns: config.agent.maxTurns,
+            resume: request.resumeThreadId.map {
+                .init(
+                    threadID: $0,
+                    tokenTotals: TokenTotals(input: request.resumeTokens.input, output: request.resumeTokens.output, total: request.resumeTokens.total))
+            },
+            environment: environment, secretEnvironmentNames: Set(request.secretEnvironmentNames))
+        var logger = logger
+        logger[metadataKey: "issue_identifier"] = "\(request.identifier)"
+        let runner = CodexRunner(request: codexRequest, tools: tools(request), options: options, logger: logger)
+        let pending = PendingRequests()
+        return await withTaskGroup(of: AgentRunEnding?.self) { group in
+            group.addTask {
+                for await event in runner.events { await Self.forward(event, to: report, pending: pending) }
+                return nil
+            }
+            group.addTask {
+                for await text in control.answers {
+                    guard let request = await pending.oldest() else { continue }
+                    do {
+                        try await runner.answer(request.id, with: Self.answer(text, for: request))
+                    } catch {
+                        await report(.diagnostic("answer not delivered: \(error)"))
+                    }
+                }
+                return nil
+            }
+            group.addTask {
+                await control.waitForStop()
+                await runner.stop()
+                return nil
+            }
+            let outcome = await runner.run(shouldContinue: { _ in await shouldContinue() })
+            // The events stream ends with the run; let it drain so every report lands first.
+            control.stop(reason: control.stopReason ?? "run ended")
+            var ending: AgentRunEnding = Self.ending(outcome)
+            if case .stopped = outcome.ending { ending = .stopped }
+            while let next = await group.next() {
+                if let next { ending = next }
+            }
+            return ending
+        }
+    }
+
+    static func ending(_ outcome: RunOutcome) -> AgentRunEnding {
+        switch outcome.ending {
+        case .finished, .maxTurnsReached: .completed(turns: outcome.turns)
+        case .cancelled: .failed("turn cancelled")
+        case .stopped: .stopped
+        case .failed(let error): .failed("\(error)")
+        }
+    }
+
+    /// Maps an operator's text to the answer a request takes: approvals take `approve`,
+    /// `approve-session`, `deny` or `cancel`; questions take the text as the answer to each question.
+    static func answer(_ text: String, for request: PendingServerRequest) -> OperatorAnswer {
+        let word = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        switch request.kind {
+        case .userInput:
+            return .answers(Dictionary(uniqueKeysWithValues: request.questions.map { ($0.id, [text]) }))
+        case .elicitation:
+            return ["decline", "deny", "no"].contains(word) ? .elicitation(.decline, content: nil) : .elicitation(.accept, content: nil)
+        default:
+            switch word {
+            case "approve", "yes", "accept": return .approve
+            case "approve-session", "approve_for_session", "always": return .approveForSession
+            case "cancel", "abort": return .cancel
+            default: return .decline
+            }
+        }
+    }
+
+    private static func forward(
+        _ event: RunnerEvent, to report: @Sendable (AgentRunReport) async -> Void, pending: PendingRequests
+    ) async {
+        switch event.kind {
+        case .processLaunched(let process):
+            await report(.processStarted(pid: process.pid, startTime: process.startTimeTicks.map { Int64($0) }))
+        case .sessionStarted(let started):
+            await report(.threadStarted(started.threadID))
+        case .turnStarted(let turn):
+            await report(.turnStarted(turn.number))
+            await report(.activity(event: "turn/started", message: nil))
+        case .turnCompleted(let turn):
+            await report(.activity(event: "turn/completed", message: turn.lastAgentMessage))
+        case .tokenUsage(let usage):
+            await report(.tokens(TokenCounts(input: usage.threadTotals.input, output: usage.threadTotals.output, total: usage.threadTotals.total)))
+        case .activity(let activity):
+            await report(.activity(event: activity.method, message: activity.message))
+        case .operatorInputRequested(let request):
+            await pending.add(request)
+            await report(.inputRequired("\(request.kind.rawValue): \(request.summary)"))
+        case .operatorRequestResolved(let id, _):
+            await pending.remove(id)
+        case .serverError(let error):
+            await report(.diagnostic("error notification: \(error.error.message)"))
+        case .malformedLine, .diagnostic, .warning, .unsupportedServerRequest, .processExited, .rateLimits, .approvalAutoAccepted, .toolCall:
+            await report(.activity(event: "\(event.kind)".prefix(60).description, message: nil))
+        }
+    }
+}
+
+/// Server requests waiting for an operator, oldest first.
+private actor PendingRequests {
+    private var requests: [PendingServerRequest] = []
+
+    func add(_ request: PendingServerRequest) { requests.append(request) }
+    func remove(_ id: CodexRequestID) { requests.removeAll { $0.id == id } }
+    func oldest() -> PendingServerRequest? { requests.first }
+}
