@@ -159,16 +159,10 @@ struct RealRun {
     }
 }
 
-/// Runs the real `codex app-server` (its stdin and stdout captured with `tee`) against `mock`, then
-/// checks every client message against the binary's own schema.
-func runRealCodex(
-    workspace: TestWorkspace, mock: MockModel, approvalPolicy: ConfigValue = .string("never"), maxTurns: Int = 3,
-    resume: CodexRunRequest.ThreadResume? = nil, capture: String = "wire",
-    shouldContinue: @escaping @Sendable (TurnResult) async -> Bool = { _ in false },
-    react: @escaping @Sendable (CodexRunner, RunnerEvent) async -> Void = { _, _ in }
-) async throws -> RealRun {
-    let codex = try RealCodex.requireBinary()
-    let home = workspace.scratch.appendingPathComponent("codex-home")
+/// A `CODEX_HOME` whose `config.toml` sends every model request to `mock`; the environment must
+/// also set `MOCK_API_KEY`.
+func writeCodexHome(in scratch: URL, mock: MockModel) throws -> URL {
+    let home = scratch.appendingPathComponent("codex-home")
     try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
     let config = """
         model = "mock-model"
@@ -184,6 +178,19 @@ func runRealCodex(
 
         """
     try config.write(to: home.appendingPathComponent("config.toml"), atomically: true, encoding: .utf8)
+    return home
+}
+
+/// Runs the real `codex app-server` (its stdin and stdout captured with `tee`) against `mock`, then
+/// checks every client message against the binary's own schema.
+func runRealCodex(
+    workspace: TestWorkspace, mock: MockModel, approvalPolicy: ConfigValue = .string("never"), maxTurns: Int = 3,
+    resume: CodexRunRequest.ThreadResume? = nil, capture: String = "wire",
+    shouldContinue: @escaping @Sendable (TurnResult) async -> Bool = { _ in false },
+    react: @escaping @Sendable (CodexRunner, RunnerEvent) async -> Void = { _, _ in }
+) async throws -> RealRun {
+    let codex = try RealCodex.requireBinary()
+    let home = try writeCodexHome(in: workspace.scratch, mock: mock)
     let client = workspace.scratch.appendingPathComponent("\(capture)-client.jsonl")
     let server = workspace.scratch.appendingPathComponent("\(capture)-server.jsonl")
     let q = CodexFixtures.quoted

@@ -31,7 +31,8 @@ import WorkflowParser
 
     @Test func anAbnormalExitRetriesWithExponentialBackoffAndRecordsTheError() async throws {
         let harness = try OrchestratorHarness(
-            frontMatter: "agent:\n  max_retry_backoff_ms: 15000", prompt: "Fail.\n@@complete {\"status\": \"failed\", \"error\": {\"message\": \"model exploded\"}}")
+            frontMatter: "agent:\n  max_retry_backoff_ms: 15000",
+            prompt: "Fail.\n@@complete {\"status\": \"failed\", \"error\": {\"message\": \"model exploded\"}}")
         defer { harness.cleanup() }
         _ = try await harness.board.createProject(name: "maestro", key: "MAE")
         _ = try await harness.board.createIssue(in: "MAE", NewIssue(title: "a"))
@@ -109,7 +110,9 @@ import WorkflowParser
     @Test func anAgentQuestionBlocksUntilAnOperatorAnswers() async throws {
         let harness = try OrchestratorHarness(
             frontMatter: "agent:\n  max_turns: 1",
-            prompt: "Ask.\n@@userInput {\"questions\": [{\"id\": \"q1\", \"header\": \"Which\", \"question\": \"Which database?\", \"options\": []}]}\n@@toolCall {\"tool\": \"kanban_move\", \"arguments\": {\"state\": \"human_review\"}}")
+            prompt:
+                "Ask.\n@@userInput {\"questions\": [{\"id\": \"q1\", \"header\": \"Which\", \"question\": \"Which database?\", \"options\": []}]}\n@@toolCall {\"tool\": \"kanban_move\", \"arguments\": {\"state\": \"human_review\"}}"
+        )
         defer { harness.cleanup() }
         _ = try await harness.board.createProject(name: "maestro", key: "MAE")
         _ = try await harness.board.createIssue(in: "MAE", NewIssue(title: "a"))

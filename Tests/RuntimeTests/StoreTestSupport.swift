@@ -22,7 +22,7 @@ struct TemporaryStore {
 }
 
 /// Runs a program to its end on a dispatch thread (never blocking the Swift concurrency pool) and
-/// returns its exit status and standard output.
+/// returns its exit status and output (standard output and error together).
 func runProgram(_ program: URL, _ arguments: [String]) async throws -> (status: Int32, output: String) {
     try await withCheckedThrowingContinuation { continuation in
         DispatchQueue.global().async {
@@ -32,6 +32,7 @@ func runProgram(_ program: URL, _ arguments: [String]) async throws -> (status: 
                 process.arguments = arguments
                 let output = Pipe()
                 process.standardOutput = output
+                process.standardError = output
                 try process.run()
                 let data = output.fileHandleForReading.readDataToEndOfFile()
                 process.waitUntilExit()

@@ -34,7 +34,8 @@ public struct CodexAgentRunner: AgentRunner {
             resume: request.resumeThreadId.map {
                 .init(
                     threadID: $0,
-                    tokenTotals: TokenTotals(input: request.resumeTokens.input, output: request.resumeTokens.output, total: request.resumeTokens.total))
+                    tokenTotals: TokenTotals(
+                        input: request.resumeTokens.input, output: request.resumeTokens.output, total: request.resumeTokens.total))
             },
             environment: environment, secretEnvironmentNames: Set(request.secretEnvironmentNames))
         var logger = logger

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-public import Runtime
+import Runtime
 import StateMachine
 
 /// The kanban board's tools for the agent working on one issue, executed on the host.

@@ -65,6 +65,7 @@ public struct ChangeWatcher: Sendable {
         // Its own connection: `data_version` is per connection, and the pool rotates readers.
         var configuration = Configuration()
         configuration.readonly = true
+        configuration.busyMode = .timeout(10)
         let connection = try DatabaseQueue(path: store.path, configuration: configuration)
         defer { try? connection.close() }
         var last = try await connection.read(Self.dataVersion)

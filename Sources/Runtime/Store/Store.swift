@@ -1,5 +1,6 @@
 import Foundation
 public import GRDB
+import Glibc
 
 /// maestro's SQLite database: the single source of truth. One `Store` (one `DatabasePool`) per file
 /// per process; the daemon and CLI processes share the file through SQLite's locking.
@@ -30,12 +31,26 @@ public final class Store: Sendable {
     /// - Throws: ``StoreError``.
     public static func open(path: String) throws(StoreError) -> Store {
         let url = URL(fileURLWithPath: path).standardizedFileURL
-        try inspectExisting(url)
         do {
             try FileManager.default.createDirectory(
                 at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         } catch {
             throw .cannotOpen(path: url.path, reason: "cannot create its directory: \(error.localizedDescription)")
+        }
+        // Processes creating or migrating a store at once (a daemon and a CLI, say) take turns:
+        // switching to WAL and a migration are not safe to race. A current store needs no turn, and a
+        // refused file gets no lock file beside it.
+        var setup: Int32 = -1
+        if try inspectExisting(url) != .current {
+            setup = Glibc.open(url.path + ".setup-lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            if setup >= 0 { flock(setup, LOCK_EX) }
+            _ = try inspectExisting(url)
+        }
+        defer {
+            if setup >= 0 {
+                flock(setup, LOCK_UN)
+                close(setup)
+            }
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -59,18 +74,25 @@ public final class Store: Sendable {
         }
     }
 
-    /// Refuses files maestro must not touch, reading them read-only.
-    private static func inspectExisting(_ url: URL) throws(StoreError) {
-        let path = url.path
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return }
-        guard (attributes[.size] as? Int ?? 0) > 0 else { return }
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw .cannotOpen(path: path, reason: "unreadable") }
-        let header = (try? handle.read(upToCount: 16)) ?? Data()
-        try? handle.close()
-        guard header == Data("SQLite format 3\0".utf8) else { throw .notADatabase(path: path) }
+    /// What an existing file holds, as far as opening it is concerned.
+    private enum FileState {
+        /// Missing, empty, or a store not fully created or migrated yet.
+        case incomplete
+        /// A store at this build's schema.
+        case current
+    }
 
+    /// Refuses files maestro must not touch, reading them read-only.
+    private static func inspectExisting(_ url: URL) throws(StoreError) -> FileState {
+        let path = url.path
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return .incomplete }
+        guard (attributes[.size] as? Int ?? 0) > 0 else { return .incomplete }
+        // No header check of our own: a read-only SQLite open refuses a non-database without writing,
+        // and reads a store that another process is creating right now (whose first pages may still
+        // be only in its `-wal` file) correctly.
         var configuration = Configuration()
         configuration.readonly = true
+        configuration.busyMode = .timeout(10)
         let tables: Set<String>
         let applied: [String]
         do {
@@ -83,15 +105,23 @@ public final class Store: Sendable {
                 return (names, migrations)
             }
             try queue.close()
-        } catch {
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
             throw .notADatabase(path: path)
+        } catch {
+            throw .cannotOpen(path: path, reason: "\(error)")
         }
-        if tables.isEmpty { return }
-        guard tables.contains("grdb_migrations"), tables.contains("metadata") else { throw .foreignDatabase(path: path) }
+        if tables.isEmpty { return .incomplete }
+        // A store another process is creating right now has the migrations table but may not have
+        // committed `v1` yet; a GRDB database of another app has migrations, but never our first.
+        guard tables.contains("grdb_migrations") else { throw .foreignDatabase(path: path) }
+        if let first = StoreMigrations.identifiers.first, !applied.isEmpty, !applied.contains(first) {
+            throw .foreignDatabase(path: path)
+        }
         let unknown = applied.filter { !StoreMigrations.identifiers.contains($0) }
         if !unknown.isEmpty { throw .newerSchema(path: path, unknownMigrations: unknown) }
         let directory = url.deletingLastPathComponent().path
         guard access(path, W_OK) == 0, access(directory, W_OK) == 0 else { throw .readOnly(path: path) }
+        return applied == StoreMigrations.identifiers ? .current : .incomplete
     }
 
     // MARK: - Access

@@ -19,7 +19,9 @@ private final class HookDeadline: Sendable {
         DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [self] in
             // Checked and set under the lock: after `cancel()` the group may no longer be ours.
             self.state.withLock { state in
-                guard !state.cancelled else { return }
+                // A hook that already exited (gone, or a zombie not yet reaped) did not time out, even
+                // if reading its output is still catching up.
+                guard !state.cancelled, ProcessFacts.startTime(of: group) != nil else { return }
                 state.fired = true
                 kill(-group, SIGKILL)
             }
