@@ -184,7 +184,10 @@ public actor Orchestrator {
     private func reconcileLiveRuns(workflow: Workflow) async throws {
         let machine = workflow.machine
         guard !liveRuns.isEmpty else { return }
-        let ids = liveRuns.keys.map { String($0) }
+        // Only the runs live before the fetch: others may start while it is awaited, and an issue
+        // missing from the snapshots must mean "no longer visible", not "not asked for".
+        let live = Array(liveRuns.keys)
+        let ids = live.map { String($0) }
         let snapshots: [TrackerIssue]
         do {
             snapshots = try await tracker.fetchIssues(ids: ids)
@@ -193,7 +196,7 @@ public actor Orchestrator {
             return
         }
         let visible = Dictionary(snapshots.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        for id in liveRuns.keys {
+        for id in live where liveRuns[id] != nil {
             guard let issue = try await store.read({ db in try IssueRecord.fetchOne(db, key: id) }) else { continue }
             let standing = Self.standing(of: visible[String(id)], issue: issue, workflow: workflow)
             guard standing != .fitsPhase else { continue }
