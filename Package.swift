@@ -57,7 +57,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "maestro-bench",
-            dependencies: ["StateMachine", "WorkflowParser", "Runtime", "Adapters", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "StateMachine", "WorkflowParser", "Runtime", "Adapters", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "StateMachineTests", dependencies: ["StateMachine"], swiftSettings: strictSettings),

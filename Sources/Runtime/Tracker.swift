@@ -65,8 +65,9 @@ public protocol Tracker: Sendable {
     func fetchIssues(inStates states: [String]) async throws -> [TrackerIssue]
     /// Current snapshots of `ids`; ids the tracker no longer shows are omitted.
     func fetchIssues(ids: [String]) async throws -> [TrackerIssue]
-    /// Moves an issue to a tracker state (claim and hand-off write-back).
-    func writeState(_ state: String, issueId: String) async throws
+    /// Moves an issue to a tracker state (claim and hand-off write-back). With `expected`, only an
+    /// issue still in that state moves, so a write-back never overrides a change made meanwhile.
+    func writeState(_ state: String, issueId: String, ifCurrently expected: String?) async throws
     /// Adds a comment.
     func addComment(_ body: String, issueId: String, author: String) async throws
 }

@@ -93,6 +93,14 @@ do {
         try await benchRunnerStart(runs: runsGiven ? runs : 100)
     case "runner-cpu":
         try await benchRunnerCPU(runs: runsGiven ? runs : 10)
+    case "dispatch-latency":
+        try await benchDispatchLatency(count: runsGiven ? runs : 200)
+    case "daemon-batch":
+        try await benchDaemonBatch(count: runsGiven ? runs : 200)
+    case "tick":
+        try await benchTick(count: arguments.dropFirst().first.flatMap(Int.init) ?? 10_000)
+    case "idle":
+        try await benchIdle(seconds: runsGiven ? runs : 10)
     case "contend" where arguments.count == 4:
         try await contend(databasePath: arguments[1], issueId: Int64(arguments[2]) ?? 0, expectedVersion: Int(arguments[3]) ?? 0)
     default:
@@ -104,6 +112,10 @@ do {
                    maestro-bench contend DATABASE ISSUE-ID EXPECTED-VERSION
                    maestro-bench runner-start [--runs N]
                    maestro-bench runner-cpu [--runs N]
+                   maestro-bench dispatch-latency [--runs N]     (from the repository root)
+                   maestro-bench daemon-batch [--runs N]         (from the repository root)
+                   maestro-bench tick [COUNT]
+                   maestro-bench idle [--runs SECONDS]
             """)
         throw BenchError.usage
     }

@@ -78,17 +78,20 @@ extension KanbanTests {
                 try await board.project(key: "MAE")
                 let issue = try await board.add("a")
                 let tracker = KanbanTracker(board: board)
-                try await tracker.writeState("In_Progress", issueId: String(issue.id ?? 0))
+                try await tracker.writeState("In_Progress", issueId: String(issue.id ?? 0), ifCurrently: nil)
                 #expect(try await board.issue("MAE-1").trackerState == "in_progress")
-                try await tracker.writeState("done", issueId: String(issue.id ?? 0))
+                // A write-back expecting a state the issue has left changes nothing.
+                try await tracker.writeState("backlog", issueId: String(issue.id ?? 0), ifCurrently: "todo")
+                #expect(try await board.issue("MAE-1").trackerState == "in_progress")
+                try await tracker.writeState("done", issueId: String(issue.id ?? 0), ifCurrently: "IN_PROGRESS")
                 let done = try await board.issue("MAE-1")
                 #expect(done.trackerState == "done")
                 #expect(done.lifecycleState == .closed)
                 #expect(try await board.log() == [LogRow("MAE-1", "tracker_updated", "queued", "closed")])
 
-                let invalid = await storeError { try await tracker.writeState("shipped", issueId: String(issue.id ?? 0)) }
+                let invalid = await storeError { try await tracker.writeState("shipped", issueId: String(issue.id ?? 0), ifCurrently: nil) }
                 #expect(invalid?.code == "invalid_state")
-                let unknown = await storeError { try await tracker.writeState("todo", issueId: "999") }
+                let unknown = await storeError { try await tracker.writeState("todo", issueId: "999", ifCurrently: nil) }
                 #expect(unknown == .issueNotFound("999"))
             }
         }

@@ -114,10 +114,12 @@ extension KanbanBoard {
     // MARK: - Changes
 
     /// Moves an issue to a column and feeds the lifecycle the change, in one transaction.
-    public func move(_ identifier: String, to state: String) async throws -> IssueRecord {
+    /// With `expected`, an issue no longer in that column is left alone (and returned as it is).
+    public func move(_ identifier: String, to state: String, ifCurrently expected: String? = nil) async throws -> IssueRecord {
         let column = try column(state)
         return try await store.write { [rules] db in
             var issue = try Self.requireIssue(identifier, db)
+            if let expected, normalizedTrackerState(issue.trackerState) != normalizedTrackerState(expected) { return issue }
             issue.trackerState = column
             issue.updatedAt = Date()
             try issue.update(db, columns: ["trackerState", "updatedAt"])

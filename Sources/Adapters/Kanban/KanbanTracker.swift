@@ -34,8 +34,8 @@ public struct KanbanTracker: Tracker {
         }
     }
 
-    public func writeState(_ state: String, issueId: String) async throws {
-        _ = try await board.move(try await identifier(of: issueId), to: state)
+    public func writeState(_ state: String, issueId: String, ifCurrently expected: String?) async throws {
+        _ = try await board.move(try await identifier(of: issueId), to: state, ifCurrently: expected)
     }
 
     public func addComment(_ body: String, issueId: String, author: String) async throws {

@@ -55,7 +55,7 @@ extension Orchestrator {
             workflow.machine.policy.trackerStates.active.contains(normalizedTrackerState(issue.trackerState))
         else { return }
         do {
-            try await tracker.writeState(claim, issueId: String(issue.id ?? 0))
+            try await tracker.writeState(claim, issueId: String(issue.id ?? 0), ifCurrently: issue.trackerState)
         } catch {
             logger.warning(
                 "claim write-back failed", metadata: ["issue_id": "\(issue.id ?? 0)", "issue_identifier": "\(issue.identifier)", "error": "\(error)"])

@@ -63,13 +63,7 @@ extension Orchestrator {
             report.interrupted.append(issue.identifier)
             // The tracker may have moved while nobody watched (an agent handed off just before the
             // crash): route the issue by its standing now instead of repeating the interrupted phase.
-            guard let current = try await store.read({ db in try IssueRecord.fetchOne(db, key: issue.id) }),
-                let snapshot = try? await tracker.fetchIssues(ids: [String(issue.id ?? 0)])
-            else { continue }
-            let standing = Self.standing(of: snapshot.first, issue: current, workflow: workflow)
-            if standing != .fitsPhase {
-                _ = try await apply(.trackerUpdated, to: current, machine: workflow.machine, facts: TransitionFacts(standing: standing))
-            }
+            try await applyTrackerStanding(issueId: issue.id ?? 0, event: .trackerUpdated, workflow: workflow) { $0 != .fitsPhase }
         }
         do {
             let terminal = try await tracker.fetchIssues(inStates: workflow.config.tracker.terminalStates)

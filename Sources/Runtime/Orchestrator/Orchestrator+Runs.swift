@@ -176,22 +176,24 @@ extension Orchestrator {
         logger.info(
             "run ended",
             metadata: ["issue_id": "\(issueId)", "issue_identifier": "\(issue.identifier)", "session_id": "\(sessionId)", "outcome": "\(outcome)"])
-        let machine = await source.current.machine
-        guard let current = try? await store.read({ db in try IssueRecord.fetchOne(db, key: issueId) }) else { return }
+        let workflow = await source.current
         switch ending {
         case .completed:
-            let snapshot = try? await tracker.fetchIssues(ids: [String(issueId)])
-            let standing = Self.standing(of: snapshot?.first, issue: current, workflow: await source.current)
-            _ = try? await apply(
-                .runEnded, to: current, machine: machine, facts: TransitionFacts(standing: standing), payload: ["session": String(sessionId)])
+            _ = try? await applyTrackerStanding(
+                issueId: issueId, event: .runEnded, workflow: workflow, payload: ["session": String(sessionId)])
         case .failed(let reason):
-            _ = try? await apply(.runFailed, to: current, machine: machine, payload: ["session": String(sessionId)], error: reason)
+            await applyFailure(issueId: issueId, sessionId: sessionId, reason: reason, workflow: workflow)
         case .stopped:
             // A stall is a failure to retry; other stops follow a transition that already decided.
             if let stopReason, stopReason.hasPrefix("stalled") {
-                _ = try? await apply(.runFailed, to: current, machine: machine, payload: ["session": String(sessionId)], error: stopReason)
+                await applyFailure(issueId: issueId, sessionId: sessionId, reason: stopReason, workflow: workflow)
             }
         }
+    }
+
+    private func applyFailure(issueId: Int64, sessionId: Int64, reason: String, workflow: Workflow) async {
+        guard let issue = try? await store.read({ db in try IssueRecord.fetchOne(db, key: issueId) }) else { return }
+        _ = try? await apply(.runFailed, to: issue, machine: workflow.machine, payload: ["session": String(sessionId)], error: reason)
     }
 
     // MARK: - Shutdown

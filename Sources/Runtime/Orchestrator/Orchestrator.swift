@@ -125,11 +125,11 @@ public actor Orchestrator {
     /// Dispatches queued issues in order while global and per-state slots remain.
     private func dispatch(machine: CompiledMachine) async throws {
         let policy = machine.policy
-        let (queued, claimed) = try await store.read { db in
-            (try IssueRecord.inLifecycle(.queued, db), try IssueRecord.claimedCounts(agentReview: policy.review == .agent, db))
-        }
+        let claimed = try await store.read { db in try IssueRecord.claimedCounts(agentReview: policy.review == .agent, db) }
         var perState = claimed
         var global = claimed.values.reduce(0, +)
+        guard global < policy.maxConcurrentAgents else { return }
+        let queued = try await store.read { db in try IssueRecord.inLifecycle(.queued, db) }
         for issue in queued {
             guard global < policy.maxConcurrentAgents else { break }
             let state = normalizedTrackerState(issue.trackerState)
@@ -182,26 +182,38 @@ public actor Orchestrator {
 
     /// Refreshes the tracker standing of issues with live runs: a terminal or ineligible issue stops.
     private func reconcileLiveRuns(workflow: Workflow) async throws {
-        let machine = workflow.machine
         guard !liveRuns.isEmpty else { return }
-        // Only the runs live before the fetch: others may start while it is awaited, and an issue
-        // missing from the snapshots must mean "no longer visible", not "not asked for".
-        let live = Array(liveRuns.keys)
-        let ids = live.map { String($0) }
-        let snapshots: [TrackerIssue]
-        do {
-            snapshots = try await tracker.fetchIssues(ids: ids)
-        } catch {
-            logger.warning("tracker refresh failed; keeping runs", metadata: ["error": "\(error)"])
-            return
+        for id in liveRuns.keys {
+            try await applyTrackerStanding(issueId: id, event: .trackerUpdated, workflow: workflow) { $0 != .fitsPhase }
         }
-        let visible = Dictionary(snapshots.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        for id in live where liveRuns[id] != nil {
-            guard let issue = try await store.read({ db in try IssueRecord.fetchOne(db, key: id) }) else { continue }
-            let standing = Self.standing(of: visible[String(id)], issue: issue, workflow: workflow)
-            guard standing != .fitsPhase else { continue }
-            _ = try await apply(.trackerUpdated, to: issue, machine: machine, facts: TransitionFacts(standing: standing))
+    }
+
+    /// Applies `event` with the issue's standing from a fresh tracker snapshot. The issue is read
+    /// before the snapshot and the event applied at that version, so a snapshot older than a change
+    /// made meanwhile (an agent moving its own issue) can never undo it; a conflict re-reads.
+    @discardableResult
+    func applyTrackerStanding(
+        issueId: Int64, event: LifecycleEvent, workflow: Workflow, payload: [String: String] = [:],
+        when condition: (TrackerStanding) -> Bool = { _ in true }
+    ) async throws -> TransitionOutcome? {
+        for _ in 0..<3 {
+            guard let issue = try await store.read({ db in try IssueRecord.fetchOne(db, key: issueId) }) else { return nil }
+            let snapshots: [TrackerIssue]
+            do {
+                snapshots = try await tracker.fetchIssues(ids: [String(issueId)])
+            } catch {
+                logger.warning("tracker refresh failed", metadata: ["issue_id": "\(issueId)", "error": "\(error)"])
+                return nil
+            }
+            let standing = Self.standing(of: snapshots.first, issue: issue, workflow: workflow)
+            guard condition(standing) else { return nil }
+            let outcome = try await apply(
+                event, to: issue, machine: workflow.machine, facts: TransitionFacts(standing: standing),
+                expectedVersion: issue.version, payload: payload.merging(["standing": standing.rawValue]) { first, _ in first })
+            if case .conflict = outcome { continue }
+            return outcome
         }
+        return nil
     }
 
     /// The tracker standing of an issue from its snapshot (`nil`: no longer visible). Routable means

@@ -86,7 +86,7 @@ class Recorder:
         self.start = time.monotonic()
 
     def write(self, entry):
-        entry = {"t": round(time.monotonic() - self.start, 6), **entry}
+        entry = {"t": round(time.monotonic() - self.start, 6), "wall": round(time.time(), 6), **entry}
         with self.lock:
             self.handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
             self.handle.flush()

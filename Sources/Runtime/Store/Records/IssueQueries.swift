@@ -5,7 +5,9 @@ public import StateMachine
 extension IssueRecord {
     /// Issues in one lifecycle state, in dispatch order.
     public static func inLifecycle(_ state: LifecycleState, _ db: Database) throws -> [IssueRecord] {
-        try IssueRecord.filter(Column("lifecycleState") == state.rawValue).fetchAll(db).sorted(by: dispatchOrder)
+        // The same order as ``dispatchOrder``, computed by SQLite.
+        try IssueRecord.filter(Column("lifecycleState") == state.rawValue)
+            .order(SQL("COALESCE(priority, 9223372036854775807)"), Column("createdAt"), Column("identifier")).fetchAll(db)
     }
 
     /// Retrying issues whose due time has passed.
