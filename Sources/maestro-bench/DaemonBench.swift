@@ -147,12 +147,15 @@ func benchDaemonBatch(count: Int) async throws {
         try await Task.sleep(for: .milliseconds(20))
     }
     let elapsed = clock.now - start
-    let usage = bench.stop(daemon)
-    let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    // The daemon's own figures from /proc: wait4's rusage would add every agent process it reaped.
+    let cpu = Double(ProcessStat.cpuTicks(daemon)) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    let peak = ProcessStat.status(daemon, "VmHWM")
+    let agents = bench.stop(daemon)
+    let all = Double(agents.ru_utime.tv_sec + agents.ru_stime.tv_sec) + Double(agents.ru_utime.tv_usec + agents.ru_stime.tv_usec) / 1e6
     print(
         String(
-            format: "%d issues at concurrency 10: %.2f s wall, orchestrator CPU %.2f s, peak RSS %.1f MB", count, elapsed.seconds, cpu,
-            Double(usage.ru_maxrss) / 1024))
+            format: "%d issues at concurrency 10: %.2f s wall, orchestrator CPU %.2f s, peak RSS %@ (with the agents' processes: CPU %.2f s)",
+            count, elapsed.seconds, cpu, peak, all))
 }
 
 /// An agent that never runs: ticks alone are measured.
@@ -198,19 +201,31 @@ func benchIdle(seconds: Int) async throws {
     _ = try await bench.board().createProject(name: "bench", key: "B")
     let daemon = try bench.start()
     try await Task.sleep(for: .seconds(2))
-    func cpuTicks() -> Int {
-        guard let stat = try? String(contentsOfFile: "/proc/\(daemon)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return 0 }
+    let before = ProcessStat.cpuTicks(daemon)
+    try await Task.sleep(for: .seconds(seconds))
+    let used = Double(ProcessStat.cpuTicks(daemon) - before) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    print(
+        String(
+            format: "idle daemon over %d s: CPU %.3f s (%.2f %% of a core), RSS %@", seconds, used, used / Double(seconds) * 100,
+            ProcessStat.status(daemon, "VmRSS")))
+    _ = bench.stop(daemon)
+}
+
+/// A process's own figures from /proc.
+enum ProcessStat {
+    /// User plus system time in clock ticks (fields 14 and 15 of /proc/<pid>/stat).
+    static func cpuTicks(_ pid: pid_t) -> Int {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else {
+            return 0
+        }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
     }
-    func rss() -> String {
-        let status = (try? String(contentsOfFile: "/proc/\(daemon)/status", encoding: .utf8)) ?? ""
-        return status.split(separator: "\n").first { $0.hasPrefix("VmRSS") }?.split(separator: " ", omittingEmptySubsequences: true).dropFirst()
-            .joined(separator: " ") ?? "?"
+
+    /// A line of /proc/<pid>/status, e.g. `VmRSS` gives "37124 kB".
+    static func status(_ pid: pid_t, _ key: String) -> String {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        return status.split(separator: "\n").first { $0.hasPrefix(key + ":") }?.split(separator: " ", omittingEmptySubsequences: true)
+            .dropFirst().joined(separator: " ") ?? "?"
     }
-    let before = cpuTicks()
-    try await Task.sleep(for: .seconds(seconds))
-    let used = Double(cpuTicks() - before) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    print(String(format: "idle daemon over %d s: CPU %.3f s (%.2f %% of a core), RSS %@", seconds, used, used / Double(seconds) * 100, rss()))
-    _ = bench.stop(daemon)
 }
