@@ -86,7 +86,10 @@ public enum ConfigSchema {
         key("codex.thread_sandbox", "string", "workspace-write", "read-only, workspace-write or danger-full-access", true) {
             $0.codex.threadSandbox
         },
-        key("codex.turn_sandbox_policy", "map or null", "null", "a Codex SandboxPolicy with `type`; null = derived from thread_sandbox (workspace-write: workspaceWrite on the workspace)", true) {
+        key(
+            "codex.turn_sandbox_policy", "map or null", "null",
+            "a Codex SandboxPolicy with `type`; null = derived from thread_sandbox (workspace-write: workspaceWrite on the workspace)", true
+        ) {
             $0.codex.turnSandboxPolicy == nil ? "null" : "{...}"
         },
         key("codex.turn_timeout_ms", "integer", "3600000", "> 0; the longest silence in a turn", true) { "\($0.codex.turnTimeoutMs)" },

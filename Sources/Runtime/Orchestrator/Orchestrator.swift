@@ -147,23 +147,25 @@ public actor Orchestrator {
     /// Applies operator commands written by the CLI, oldest first.
     private func applyOperatorCommands(machine: CompiledMachine) async throws {
         let pending = try await store.read { db in try OperatorCommandRecord.pending.fetchAll(db) }
-        for var command in pending {
+        for command in pending {
             let payload = (try? JSONDecoder().decode([String: String].self, from: Data(command.payload.utf8))) ?? [:]
-            let outcome = try await store.write { [command] db in
-                try TransitionStore.apply(
-                    command.command, to: command.issueId, in: db, machine: machine, payload: payload.merging(["source": "operator"]) { a, _ in a })
-            }
-            let (status, result): (OperatorCommandRecord.Status, String) =
-                switch outcome {
-                case .committed(let committed): (.applied, "\(committed.record.fromState.rawValue) -> \(committed.record.toState.rawValue)")
-                case .rejected(let rejection): (.rejected, "\(rejection.code): \(rejection.message)")
-                case .conflict: (.rejected, "conflict: the issue changed meanwhile")
-                }
-            try await store.write { [command] db in
+            // The transition and the command's verdict commit together: a crash cannot apply a
+            // command twice or lose its verdict.
+            let (status, result) = try await store.write { db in
+                let outcome = try TransitionStore.apply(
+                    command.command, to: command.issueId, in: db, machine: machine,
+                    payload: payload.merging(["source": "operator"]) { mine, _ in mine })
+                let verdict: (OperatorCommandRecord.Status, String) =
+                    switch outcome {
+                    case .committed(let committed):
+                        (.applied, "\(committed.record.fromState.rawValue) -> \(committed.record.toState.rawValue)")
+                    case .rejected(let rejection): (.rejected, "\(rejection.code): \(rejection.message)")
+                    case .conflict: (.rejected, "conflict: the issue changed meanwhile")
+                    }
                 var record = command
-                try record.resolve(status, result: result, at: Date(), db)
+                try record.resolve(verdict.0, result: verdict.1, at: Date(), db)
+                return verdict
             }
-            command.status = status
             logger.info(
                 "operator command \(status.rawValue)",
                 metadata: ["issue_id": "\(command.issueId)", "command": "\(command.command.rawValue)", "result": "\(result)"])
