@@ -6,26 +6,43 @@ import WorkflowParser
 
 extension Orchestrator {
     /// Runs one agent phase for an issue and turns its ending into the next event.
+    ///
+    /// The run is registered before its first suspension, so a `stop_run` committed while it starts
+    /// finds it; and it starts only while the issue is still at the version whose transition asked
+    /// for it.
     func runAgent(_ issue: IssueRecord, phase: Phase, version: Int) async {
         let workflow = await source.current
         let machine = workflow.machine
         let issueId = issue.id ?? 0
-        guard liveRuns[issueId] == nil else {
-            logger.error("refusing a second live run", metadata: ["issue_id": "\(issueId)", "issue_identifier": "\(issue.identifier)"])
-            return
+        // A previous run of this issue still stopping (a cancel, then a quick retry) ends first.
+        if let previous = liveRuns[issueId] {
+            previous.control.stop(reason: "superseded by a new run")
+            let deadline = ContinuousClock.now + .seconds(30)
+            while liveRuns[issueId] != nil, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+            guard liveRuns[issueId] == nil else {
+                logger.error("the previous run did not stop", metadata: ["issue_id": "\(issueId)", "issue_identifier": "\(issue.identifier)"])
+                _ = try? await apply(.runFailed, to: issue, machine: machine, error: "the previous run of this issue did not stop")
+                return
+            }
+        }
+        let control = AgentRunControl()
+        liveRuns[issueId] = LiveRun(identifier: issue.identifier, phase: phase, sessionId: 0, control: control, lastActivity: Date())
+        let current = try? await store.read { db in try IssueRecord.fetchOne(db, key: issueId) }
+        guard let current, current.version == version, control.stopReason == nil else {
+            liveRuns[issueId] = nil
+            return  // A later transition decided otherwise.
         }
         let prepared: (request: AgentRunRequest, sessionId: Int64)
         do {
-            prepared = try await prepareRun(issue, phase: phase, workflow: workflow)
+            prepared = try await prepareRun(current, phase: phase, workflow: workflow)
         } catch {
+            liveRuns[issueId] = nil
             logger.warning(
                 "run could not start", metadata: ["issue_id": "\(issueId)", "issue_identifier": "\(issue.identifier)", "error": "\(error)"])
-            _ = try? await apply(.runFailed, to: issue, machine: machine, error: "\(error)")
+            _ = try? await apply(.runFailed, to: current, machine: machine, error: "\(error)")
             return
         }
-        let control = AgentRunControl()
-        liveRuns[issueId] = LiveRun(
-            identifier: issue.identifier, phase: phase, sessionId: prepared.sessionId, control: control, lastActivity: Date())
+        liveRuns[issueId]?.sessionId = prepared.sessionId
         logger.info(
             "run started",
             metadata: [
