@@ -82,7 +82,9 @@ import WorkflowParser
         _ = try await harness.board.createIssue(in: "MAE", NewIssue(title: "a"))
         let workspace = harness.workspaceRoot + "/MAE-1"
         try await harness.running {
-            try await harness.eventually("the run") { await harness.orchestrator.liveRunCount == 1 }
+            try await harness.eventually("the agent process") {
+                try await harness.store.read { db in try SessionRecord.filter(Column("pid") != nil).fetchCount(db) } == 1
+            }
             _ = try await harness.board.move("MAE-1", to: "cancelled")
             try await harness.eventually("the stop") { await harness.orchestrator.liveRunCount == 0 }
             try await harness.eventually("the cleanup") { !FileManager.default.fileExists(atPath: workspace) }
@@ -99,7 +101,9 @@ import WorkflowParser
         _ = try await harness.board.createProject(name: "maestro", key: "MAE")
         _ = try await harness.board.createIssue(in: "MAE", NewIssue(title: "a"))
         try await harness.running {
-            try await harness.eventually("the run") { await harness.orchestrator.liveRunCount == 1 }
+            try await harness.eventually("the agent process") {
+                try await harness.store.read { db in try SessionRecord.filter(Column("pid") != nil).fetchCount(db) } == 1
+            }
             _ = try await harness.board.move("MAE-1", to: "backlog")
             try await harness.eventually("the stop") { await harness.orchestrator.liveRunCount == 0 }
         }

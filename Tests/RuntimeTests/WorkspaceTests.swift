@@ -11,9 +11,11 @@ import WorkflowParser
             root = FileManager.default.temporaryDirectory.appendingPathComponent("maestro-ws-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         }
+        /// The default timeout is long: only the timeout test wants one to fire, and a loaded test run
+        /// can leave a hook's output unread (and the hook blocked on a full pipe) for seconds.
         func manager(
             afterCreate: String? = nil, beforeRun: String? = nil, afterRun: String? = nil, beforeRemove: String? = nil,
-            timeoutMs: Int = 10_000
+            timeoutMs: Int = 120_000
         ) -> WorkspaceManager {
             WorkspaceManager(
                 root: root.appendingPathComponent("workspaces").path,
