@@ -9,8 +9,11 @@ import WorkflowParser
 /// Symphony §17.4, runs: exits, retries, stalls and reconciliation, with the real store and the fake
 /// app-server doing what each prompt says.
 @Suite struct OrchestratorRunTests {
-    @Test func aNormalExitSchedulesAContinuationAfterOneSecond() async throws {
-        let harness = try OrchestratorHarness(frontMatter: "agent:\n  max_turns: 1", prompt: "Work on {{ issue.identifier }}.")
+    /// The delay is the configured one (1 s by default, checked in the machine's tests); a long one
+    /// here keeps the issue in `retrying` while the test looks.
+    @Test func aNormalExitSchedulesAContinuationAfterTheConfiguredDelay() async throws {
+        let harness = try OrchestratorHarness(
+            frontMatter: "agent:\n  max_turns: 1\n  continuation_delay_ms: 30000", prompt: "Work on {{ issue.identifier }}.")
         defer { harness.cleanup() }
         _ = try await harness.board.createProject(name: "maestro", key: "MAE")
         _ = try await harness.board.createIssue(in: "MAE", NewIssue(title: "a"))
@@ -20,10 +23,10 @@ import WorkflowParser
         }
         let ended = try #require(try await harness.log("MAE-1").last { $0.event == .runEnded })
         #expect(ended.toState == .retrying)
-        #expect(ended.payloadObject["dueInMs"] == "1000")
+        #expect(ended.payloadObject["dueInMs"] == "30000")
         #expect(issue.attempt == 0)
         let due = try #require(issue.dueAt)
-        #expect(due > ended.at && due <= ended.at.addingTimeInterval(1.001))
+        #expect(due > ended.at && due <= ended.at.addingTimeInterval(30.001))
         let sessions = try await harness.store.read { db in try SessionRecord.fetchAll(db) }
         #expect(sessions.count == 1 && sessions[0].endedAt != nil && sessions[0].threadId != nil)
         #expect(sessions[0].outcome == "completed after 1 turn(s)")
