@@ -79,8 +79,9 @@ public enum AgentRunEnding: Sendable, Hashable {
 
 /// The orchestrator's handle on a live run: answers go in, a stop request goes in.
 public final class AgentRunControl: Sendable {
-    private let state = Mutex<(stopReason: String?, waiters: [UInt64: CheckedContinuation<Void, Never>], nextId: UInt64)>(
-        (nil, [:], 0))
+    private let reason = Mutex<String?>(nil)
+    /// Moves from generation 0 once, on the first stop.
+    private let stopped = ChangeSignal()
     public let answers: AsyncStream<String>
     private let answerSink: AsyncStream<String>.Continuation
 
@@ -92,37 +93,22 @@ public final class AgentRunControl: Sendable {
     public func answer(_ text: String) { answerSink.yield(text) }
 
     /// Asks the run to stop; the first reason wins.
-    public func stop(reason: String) {
-        let waiters = state.withLock { state in
-            if state.stopReason == nil { state.stopReason = reason }
-            defer { state.waiters = [:] }
-            return Array(state.waiters.values)
+    public func stop(reason text: String) {
+        let first = reason.withLock { reason -> Bool in
+            guard reason == nil else { return false }
+            reason = text
+            return true
         }
-        for waiter in waiters { waiter.resume() }
+        if first { stopped.notify() }
         answerSink.finish()
     }
 
     /// Why the run was asked to stop, if it was.
-    public var stopReason: String? { state.withLock { $0.stopReason } }
+    public var stopReason: String? { reason.withLock { $0 } }
 
     /// Returns when ``stop(reason:)`` is called (at once if it was), or when the task is cancelled.
     public func waitForStop() async {
-        let id = state.withLock { state -> UInt64 in
-            state.nextId &+= 1
-            return state.nextId
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let resumeNow = state.withLock { state -> Bool in
-                    if state.stopReason != nil || Task.isCancelled { return true }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
-        }
+        await stopped.wait(after: 0)
     }
 }
 
