@@ -90,6 +90,9 @@ import WorkflowParser
             }
             _ = try await harness.board.move("MAE-1", to: "cancelled")
             try await harness.eventually("the stop") { await harness.orchestrator.liveRunCount == 0 }
+            try await harness.eventually("the session's end") {
+                try await harness.store.read { db in try SessionRecord.fetchOne(db)?.endedAt } != nil
+            }
             try await harness.eventually("the cleanup") { !FileManager.default.fileExists(atPath: workspace) }
         }
         #expect(try await harness.issue("MAE-1").lifecycleState == .closed)

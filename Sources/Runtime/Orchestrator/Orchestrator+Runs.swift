@@ -53,8 +53,10 @@ extension Orchestrator {
             prepared.request, control: control,
             report: { report in await self.receive(report, issueId: issueId, sessionId: prepared.sessionId) },
             shouldContinue: { await self.shouldContinue(issueId: issueId, control: control) })
-        liveRuns[issueId] = nil
+        // The run stays registered until its bookkeeping is written, so a shutdown waiting for live
+        // runs also waits for their sessions to be closed and their endings applied.
         await finish(issue, phase: phase, sessionId: prepared.sessionId, ending: ending, stopReason: control.stopReason, workflow: workflow)
+        liveRuns[issueId] = nil
     }
 
     /// Renders the prompt, resolves the workspace and records the session.
