@@ -134,7 +134,7 @@ struct ConfigReader {
         return values
     }
 
-    /// A map converted to ``ConfigValue``s; `$VAR` strings resolved when `resolveVariables`.
+    /// A map converted to ``ConfigValue``s, each with its node for positions.
     mutating func map(_ path: String) -> [String: (value: ConfigValue, node: Node)]? {
         guard let node = node(path), !isNull(node) else { return nil }
         guard let mapping = node.mapping else {

@@ -89,14 +89,11 @@ extension WorkflowConfig {
     public static let kanbanColumns = ["backlog", "todo", "in_progress", "human_review", "done", "cancelled"]
 
     /// How the review phase runs under this config.
-    public var reviewMode: MachinePolicyReviewMode {
+    public var reviewMode: MachinePolicy.ReviewMode {
         guard review.enabled else { return .off }
         return review.prompt == nil ? .human : .agent
     }
 }
-
-/// Re-exported so callers of this module need not import StateMachine for the mode alone.
-public typealias MachinePolicyReviewMode = MachinePolicy.ReviewMode
 
 extension WorkflowConfig {
     /// The parts of the config that shape the lifecycle machine.

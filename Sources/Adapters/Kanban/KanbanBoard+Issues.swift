@@ -146,7 +146,8 @@ extension KanbanBoard {
             let removed = Set(IssueRecord.normalizedLabels(changes.removeLabels))
             issue.labels = IssueRecord.normalizedLabels(issue.labels.filter { !removed.contains($0) } + changes.addLabels)
             issue.updatedAt = Date()
-            try issue.update(db)
+            // Tracker fields only: lifecycle fields change through the transition entry point alone.
+            try issue.update(db, columns: ["title", "description", "priority", "labels", "updatedAt"])
             for blocker in changes.removeBlockers {
                 let other = try Self.requireIssue(blocker, db)
                 _ = try IssueBlockerRecord.deleteOne(db, key: ["issueId": issue.id, "blockerId": other.id])

@@ -12,7 +12,6 @@ public actor WorkflowSource {
     /// The diagnostics of the last rejected edit, until a valid one replaces it.
     public private(set) var lastError: WorkflowError?
     private var fingerprint: Data?
-    var fingerprintForComparison: Data? { fingerprint }
 
     public init(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(WorkflowError) {
         self.path = path
@@ -48,6 +47,6 @@ public actor WorkflowSource {
 extension WorkflowSource {
     /// Whether the file differs from the last one read, without applying it.
     public func fileChanged() -> Bool {
-        FileManager.default.contents(atPath: path) != fingerprintForComparison
+        FileManager.default.contents(atPath: path) != fingerprint
     }
 }

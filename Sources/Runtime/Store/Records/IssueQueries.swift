@@ -25,24 +25,24 @@ extension IssueRecord {
     /// Issues holding a slot (preparing, in an agent phase, or blocked with a live run), counted by
     /// normalized tracker state.
     public static func claimedCounts(agentReview: Bool, _ db: Database) throws -> [String: Int] {
-        var states = [LifecycleState.workspace, .running, .done].map(\.rawValue)
-        if agentReview { states.append(LifecycleState.review.rawValue) }
-        let claimed = try IssueRecord.filter(
-            states.contains(Column("lifecycleState"))
-                || (Column("lifecycleState") == LifecycleState.blocked.rawValue
-                    && Column("blockReason") == BlockReason.inputRequired.rawValue)
-        ).fetchAll(db)
-        return claimed.reduce(into: [:]) { counts, issue in counts[normalizedTrackerState(issue.trackerState), default: 0] += 1 }
+        let states: [LifecycleState] = agentReview ? [.workspace, .running, .review, .done] : [.workspace, .running, .done]
+        return try withPossibleRun(in: states).fetchAll(db).reduce(into: [:]) { counts, issue in
+            counts[normalizedTrackerState(issue.trackerState), default: 0] += 1
+        }
     }
 
     /// Issues a dead daemon may have left with a live run.
     public static func possiblyLive(_ db: Database) throws -> [IssueRecord] {
-        let states = [LifecycleState.workspace, .running, .review, .done].map(\.rawValue)
-        return try IssueRecord.filter(
-            states.contains(Column("lifecycleState"))
+        try withPossibleRun(in: [.workspace, .running, .review, .done]).fetchAll(db)
+    }
+
+    /// Issues in `states`, or blocked on input (whose run stays live while it waits).
+    private static func withPossibleRun(in states: [LifecycleState]) -> QueryInterfaceRequest<IssueRecord> {
+        IssueRecord.filter(
+            states.map(\.rawValue).contains(Column("lifecycleState"))
                 || (Column("lifecycleState") == LifecycleState.blocked.rawValue
                     && Column("blockReason") == BlockReason.inputRequired.rawValue)
-        ).fetchAll(db)
+        )
     }
 }
 
