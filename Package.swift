@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", .upToNextMinor(from: "7.10.0")),
         .package(url: "https://github.com/swiftlang/swift-subprocess", .upToNextMinor(from: "1.0.2")),
         .package(url: "https://github.com/apple/swift-log", .upToNextMinor(from: "1.16.2")),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", .upToNextMinor(from: "2.13.0")),
     ],
     targets: [
         .target(name: "StateMachine", swiftSettings: strictSettings),
@@ -34,32 +35,41 @@ let package = Package(
             dependencies: [
                 "StateMachine", "WorkflowParser", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
+        // Adapters reach the store only through Runtime's API: no GRDB here.
         .target(
             name: "Adapters",
             dependencies: [
                 "Runtime", "StateMachine", "WorkflowParser", .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
         .target(name: "Transports", dependencies: ["Runtime", "StateMachine"], swiftSettings: strictSettings),
+        /// Test doubles for orchestrator behaviour: a scripted agent runner, an in-memory tracker, a
+        /// test clock and a temporary store.
+        .target(
+            name: "RuntimeTesting",
+            dependencies: ["Runtime", "StateMachine", "WorkflowParser", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "maestro",
             dependencies: [
                 "StateMachine", "WorkflowParser", "Runtime", "Adapters", "Transports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "maestro-bench",
             dependencies: [
-                "StateMachine", "WorkflowParser", "Runtime", "Adapters", .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Logging", package: "swift-log"),
+                "StateMachine", "WorkflowParser", "Runtime", "Adapters", "RuntimeTesting",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -71,14 +81,17 @@ let package = Package(
         ),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["Runtime", "StateMachine", "WorkflowParser", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Runtime", "RuntimeTesting", "StateMachine", "WorkflowParser", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "AdaptersTests",
             dependencies: [
-                "Adapters", "Runtime", "StateMachine", "WorkflowParser", .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
+                "Adapters", "Runtime", "RuntimeTesting", "StateMachine", "WorkflowParser",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             swiftSettings: strictSettings
         ),

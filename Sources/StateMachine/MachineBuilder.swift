@@ -23,8 +23,11 @@ struct MachineBuilder {
 
     private mutating func buildDispatchAndWorkspace() {
         let claim: [Effect] = policy.trackerStates.claimed == nil ? [] : [.claimInTracker]
-        add(.queued, .dispatch, [.slotAvailable], .workspace, claim + [.prepareWorkspace])
-        reject(.queued, .dispatch, "no_available_slot", "no global or per-state slot is free")
+        // Dispatch carries the tracker standing the daemon read in the same transaction, so the
+        // machine itself re-checks eligibility instead of trusting the caller's choice.
+        add(.queued, .dispatch, [.tracker(.fitsPhase), .slotAvailable], .workspace, claim + [.prepareWorkspace])
+        rejectWhen(.queued, .dispatch, [.tracker(.fitsPhase)], "no_available_slot", "no global or per-state slot is free")
+        reject(.queued, .dispatch, "not_eligible", "the tracker standing no longer makes the issue eligible for dispatch")
         for phase in policy.agentPhases {
             add(.workspace, .workspaceReady, [.phase(phase)], phase.runState, [.startRun(phase)])
         }

@@ -16,7 +16,8 @@ struct BenchDaemon {
     var records: URL { directory.appendingPathComponent("records") }
     let maestro: String
 
-    init(prompt: String, agents: Int = 10) throws {
+    /// - Parameter review: a review phase prompt; `nil` turns the review phase off.
+    init(prompt: String, agents: Int = 10, review: String? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("maestro-bench-daemon-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("records"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("home"), withIntermediateDirectories: true)
@@ -38,7 +39,7 @@ struct BenchDaemon {
           command: "\(command)"
         phases:
           review:
-            enabled: false
+        \(review.map { "    prompt: |\n" + $0.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n") } ?? "    enabled: false")
         ---
         \(prompt)
         """.write(to: directory.appendingPathComponent("WORKFLOW.md"), atomically: true, encoding: .utf8)
@@ -54,10 +55,10 @@ struct BenchDaemon {
         return environment
     }
 
-    func board() throws -> KanbanBoard {
-        KanbanBoard(
-            store: try Store.open(path: database),
-            rules: KanbanRules(workflow: try WorkflowLoader.load(path: directory.appendingPathComponent("WORKFLOW.md").path)))
+    /// The API a CLI process has over the bench's database.
+    func board() throws -> RuntimeAPI {
+        kanbanAPI(
+            try Store.open(path: database), try WorkflowLoader.load(path: directory.appendingPathComponent("WORKFLOW.md").path))
     }
 
     /// Starts `maestro run` on the directory's workflow and database; returns its pid.
@@ -95,7 +96,7 @@ struct BenchDaemon {
 func benchDispatchLatency(count: Int) async throws {
     let bench = try BenchDaemon(prompt: BenchDaemon.handOff)
     defer { bench.cleanup() }
-    _ = try await bench.board().createProject(name: "bench", key: "B")
+    _ = try await bench.board().createProject(NewProject(name: "bench", key: "B"))
     let daemon = try bench.start()
     try await Task.sleep(for: .milliseconds(500))
     var latencies: [Duration] = []
@@ -133,7 +134,7 @@ func benchDaemonBatch(count: Int) async throws {
     let bench = try BenchDaemon(prompt: BenchDaemon.handOff, agents: 10)
     defer { bench.cleanup() }
     let board = try bench.board()
-    _ = try await board.createProject(name: "bench", key: "B")
+    _ = try await board.createProject(NewProject(name: "bench", key: "B"))
     for index in 1...count { _ = try await board.createIssue(in: "B", NewIssue(title: "issue \(index)")) }
     let clock = ContinuousClock()
     let start = clock.now
@@ -171,9 +172,9 @@ func benchTick(count: Int) async throws {
     let bench = try BenchDaemon(prompt: "Work.")
     defer { bench.cleanup() }
     let board = try bench.board()
-    let project = try await board.createProject(name: "bench", key: "B")
+    _ = try await board.createProject(NewProject(name: "bench", key: "B"))
     try await board.store.write { db in
-        var project = project
+        guard var project = try ProjectRecord.find("B", in: db) else { return }
         for index in 0..<count {
             var issue = IssueRecord(
                 projectId: project.id ?? 0, identifier: "B-\(try project.allocateNumber(db))", title: "issue \(index)", description: nil,
@@ -184,8 +185,9 @@ func benchTick(count: Int) async throws {
     let source = try WorkflowSource(path: bench.directory.appendingPathComponent("WORKFLOW.md").path)
     var logger = Logger(label: "bench")
     logger.logLevel = .error
-    let orchestrator = Orchestrator(
-        store: board.store, tracker: KanbanTracker(board: board), runner: IdleAgent(), source: source, logger: logger)
+    let daemonBoard = Orchestrator.daemonBoard(store: board.store, source: source)
+    let kanban = KanbanProvider(board: daemonBoard, columns: KanbanColumns(workflow: await source.current))
+    let orchestrator = Orchestrator(board: daemonBoard, providers: Providers([kanban]), runner: IdleAgent(), source: source, logger: logger)
     try await orchestrator.tick()  // takes the 10 slots
     let clock = ContinuousClock()
     var samples: [Duration] = []
@@ -198,7 +200,7 @@ func benchTick(count: Int) async throws {
 func benchIdle(seconds: Int) async throws {
     let bench = try BenchDaemon(prompt: "Work.")
     defer { bench.cleanup() }
-    _ = try await bench.board().createProject(name: "bench", key: "B")
+    _ = try await bench.board().createProject(NewProject(name: "bench", key: "B"))
     let daemon = try bench.start()
     try await Task.sleep(for: .seconds(2))
     let before = ProcessStat.cpuTicks(daemon)
@@ -228,4 +230,37 @@ enum ProcessStat {
         return status.split(separator: "\n").first { $0.hasPrefix(key + ":") }?.split(separator: " ", omittingEmptySubsequences: true)
             .dropFirst().joined(separator: " ") ?? "?"
     }
+}
+
+/// Daemon CPU while `count` agents keep their turns open after moving their issues to review,
+/// streaming token usage and message deltas as a real Codex turn does while it writes its summary.
+func benchBusyAgents(count: Int, seconds: Int) async throws {
+    let beat =
+        "@@tokenUsage {\"input\": 400, \"output\": 40}\n@@agentMessage {\"text\": \"summary\", \"deltas\": [\"a\", \"b\", \"c\", \"d\"]}\n@@sleep {\"seconds\": 0.25}"
+    let prompt =
+        "Implement {{ issue.identifier }}.\n@@toolCall {\"tool\": \"kanban_move\", \"arguments\": {\"state\": \"human_review\"}}\n"
+        + Array(repeating: beat, count: seconds * 4 + 8).joined(separator: "\n")
+    let review = "Review {{ issue.identifier }}.\n@@toolCall {\"tool\": \"kanban_move\", \"arguments\": {\"state\": \"done\"}}"
+    let bench = try BenchDaemon(prompt: prompt, agents: count, review: review)
+    defer { bench.cleanup() }
+    let board = try bench.board()
+    _ = try await board.createProject(NewProject(name: "bench", key: "B"))
+    let daemon = try bench.start()
+    try await Task.sleep(for: .seconds(1))
+    for index in 1...count { _ = try await board.createIssue(in: "B", NewIssue(title: "issue \(index)")) }
+    let deadline = ContinuousClock.now + .seconds(60)
+    while ContinuousClock.now < deadline {
+        let moved = try await board.issues(IssueQuery(project: "B", state: "human_review", lifecycle: .running)).items.count
+        if moved == count { break }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    let before = ProcessStat.cpuTicks(daemon)
+    try await Task.sleep(for: .seconds(seconds))
+    let used = Double(ProcessStat.cpuTicks(daemon) - before) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    let running = try await board.issues(IssueQuery(project: "B", lifecycle: .running)).items.count
+    print(
+        String(
+            format: "%d agents streaming for %d s after moving their issues (%d still running at the end): daemon CPU %.3f s (%.2f %% of a core)",
+            count, seconds, running, used, used / Double(seconds) * 100))
+    _ = bench.stop(daemon)
 }

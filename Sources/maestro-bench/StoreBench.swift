@@ -10,6 +10,12 @@ func defaultWorkflow() throws -> Workflow {
     try WorkflowLoader.parse("---\ntracker:\n  kind: kanban\n---\nWork on {{ issue.identifier }}.\n", file: "(bench)", baseDirectory: "/")
 }
 
+/// The Runtime API of a CLI process over `store`, with the kanban board of `workflow`.
+func kanbanAPI(_ store: Store, _ workflow: Workflow) -> RuntimeAPI {
+    let board = Board(store: store)
+    return RuntimeAPI(board: board, providers: Providers([KanbanProvider(board: board, columns: KanbanColumns(workflow: workflow))]))
+}
+
 func temporaryDatabase(_ name: String) -> String {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("maestro-bench-\(UUID().uuidString)")
     try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -21,10 +27,10 @@ func temporaryDatabase(_ name: String) -> String {
 func benchTransitions(count: Int) async throws {
     let store = try Store.open(path: temporaryDatabase("transitions.sqlite"))
     let workflow = try defaultWorkflow()
-    let board = KanbanBoard(store: store, rules: KanbanRules(workflow: workflow))
-    _ = try await board.createProject(name: "bench", key: "B")
-    let issue = try await board.createIssue(in: "B", NewIssue(title: "ping-pong"))
-    let issueId = issue.id ?? 0
+    let api = kanbanAPI(store, workflow)
+    _ = try await api.createProject(NewProject(name: "bench", key: "B"))
+    _ = try await api.createIssue(in: "B", NewIssue(title: "ping-pong"))
+    let issueId = try await store.read { db in try IssueRecord.find("B-1", in: db)?.id } ?? 0
     try await store.pool.write { db in try db.execute(sql: "CREATE TABLE rawBench (id INTEGER PRIMARY KEY, value TEXT)") }
     let clock = ContinuousClock()
     // Rounds alternate the two loops so machine noise hits both alike; the median round ratio is
@@ -67,10 +73,10 @@ func benchIssueList(count: Int) async throws {
     let path = temporaryDatabase("list.sqlite")
     let store = try Store.open(path: path)
     let workflow = try defaultWorkflow()
-    let board = KanbanBoard(store: store, rules: KanbanRules(workflow: workflow))
-    var project = try await board.createProject(name: "big", key: "BIG")
-    try await store.write { [project] db in
-        var project = project
+    let api = kanbanAPI(store, workflow)
+    _ = try await api.createProject(NewProject(name: "big", key: "BIG"))
+    try await store.write { db in
+        guard var project = try ProjectRecord.find("BIG", in: db) else { return }
         for index in 0..<count {
             let number = try project.allocateNumber(db)
             var issue = IssueRecord(
@@ -79,13 +85,12 @@ func benchIssueList(count: Int) async throws {
             try issue.insert(db)
         }
     }
-    project = try await board.project("BIG")
     let clock = ContinuousClock()
     var samples: [Duration] = []
     for _ in 0..<10 {
-        samples.append(try await clock.measure { _ = try await board.issues(project: "BIG") })
+        samples.append(try await clock.measure { _ = try await api.issues(IssueQuery(project: "BIG")) })
     }
-    print("in-process issues(project:) with \(count) issues: median \(milliseconds(median(samples)))")
+    print("in-process RuntimeAPI.issues(project:) with \(count) issues: median \(milliseconds(median(samples)))")
     let maestro = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("maestro")
     guard FileManager.default.isExecutableFile(atPath: maestro.path) else { return }
     var processSamples: [Duration] = []

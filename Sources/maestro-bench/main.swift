@@ -99,6 +99,8 @@ do {
         try await benchDaemonBatch(count: runsGiven ? runs : 200)
     case "tick":
         try await benchTick(count: arguments.dropFirst().first.flatMap(Int.init) ?? 10_000)
+    case "busy-agents":
+        try await benchBusyAgents(count: runsGiven ? runs : 10, seconds: 8)
     case "idle":
         try await benchIdle(seconds: runsGiven ? runs : 10)
     case "contend" where arguments.count == 4:
@@ -115,6 +117,7 @@ do {
                    maestro-bench dispatch-latency [--runs N]     (from the repository root)
                    maestro-bench daemon-batch [--runs N]         (from the repository root)
                    maestro-bench tick [COUNT]
+                   maestro-bench busy-agents [--runs AGENTS]      (from the repository root)
                    maestro-bench idle [--runs SECONDS]
             """)
         throw BenchError.usage

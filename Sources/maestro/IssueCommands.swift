@@ -1,4 +1,3 @@
-import Adapters
 import ArgumentParser
 import Foundation
 import Runtime
@@ -6,7 +5,7 @@ import StateMachine
 
 struct IssueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "issue", abstract: "Manage kanban issues.",
+        commandName: "issue", abstract: "Manage issues and steer their lifecycle.",
         subcommands: [
             Create.self, List.self, Show.self, Move.self, Update.self, Comment.self, Delete.self, Retry.self, Cancel.self,
             Pause.self, Resume.self, Answer.self,
@@ -25,56 +24,67 @@ struct IssueCommand: AsyncParsableCommand {
         @OptionGroup var options: StoreOptions
 
         func run() async throws {
-            try await options.reportingErrors {
-                let new = NewIssue(
-                    title: title, description: description, priority: priority, state: state, labels: labels,
-                    blockedBy: blockedBy)
-                let board = try options.board()
-                let issue = try await board.createIssue(in: project, new)
-                if options.json {
-                    // The stored blockers (deduplicated, by identifier), as `issue show` reports them.
-                    let blockers = try await board.detail(issue.identifier).blockers.map(\.identifier)
-                    return printOut(try encodeJSON(IssueJSON(issue, blockedBy: blockers)))
-                }
-                printOut("Created \(issue.identifier): \(issue.title) (\(issue.trackerState), \(issue.lifecycleState.rawValue))")
+            try await options.run { api in
+                let issue = try await api.createIssue(
+                    in: project,
+                    NewIssue(title: title, description: description, priority: priority, state: state, labels: labels, blockedBy: blockedBy))
+                try options.print(issue) { "Created \(issue.identifier): \(issue.title) (\(issue.state), \(issue.lifecycle.state.rawValue))" }
             }
         }
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List issues.")
+        static let configuration = CommandConfiguration(abstract: "List issues in dispatch order.")
         @Option(help: "Only this project.") var project: String?
         @Option(help: "Only this tracker state.") var state: String?
+        @Option(help: "Only this lifecycle state: \(LifecycleState.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var lifecycle: String?
+        @Option(help: "Only issues with this label.") var label: String?
+        @Option(help: "Only issues whose identifier or title contains this text.") var search: String?
+        @Option(help: "At most this many issues.") var limit: Int?
+        @Option(help: "Continue after this cursor (`next_cursor` of the previous page).") var cursor: String?
         @OptionGroup var options: StoreOptions
 
         func run() async throws {
-            try await options.reportingErrors {
-                let issues = try await options.board().issues(project: project, state: state)
-                if options.json { return printOut(try encodeJSON(issues.map { IssueJSON($0) })) }
-                guard !issues.isEmpty else { return printOut("No issues.") }
-                printOut(
-                    table(
+            try await options.run { api in
+                let page = try await api.issues(
+                    IssueQuery(
+                        project: project, state: state, lifecycle: try lifecycle.map(Self.lifecycleState), label: label, search: search, limit: limit,
+                        cursor: cursor))
+                try options.print(page) {
+                    guard !page.items.isEmpty else { return "No issues." }
+                    var text = TextTable.render(
                         ["ID", "STATE", "LIFECYCLE", "PRI", "TITLE", "LABELS"],
-                        issues.map {
+                        page.items.map {
                             [
-                                $0.identifier, $0.trackerState, $0.lifecycleState.rawValue, $0.priority.map(String.init) ?? "-",
-                                $0.title, $0.labels.joined(separator: ","),
+                                $0.identifier, $0.state, $0.lifecycle.state.rawValue, $0.priority.map(String.init) ?? "-", $0.title,
+                                $0.labels.joined(separator: ","),
                             ]
-                        }))
+                        })
+                    if let next = page.nextCursor { text += "\nMore: --cursor \(next)" }
+                    return text
+                }
             }
+        }
+
+        static func lifecycleState(_ text: String) throws(APIError) -> LifecycleState {
+            guard let state = LifecycleState(rawValue: text.lowercased()) else {
+                throw APIError(
+                    .invalidValue, "'\(text)' is not a lifecycle state (states: \(LifecycleState.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return state
         }
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show an issue with its transition history.")
+        static let configuration = CommandConfiguration(abstract: "Show an issue: its lifecycle, history, runs and what it waits on.")
         @Argument(help: "The identifier, e.g. MAE-12.") var identifier: String
         @OptionGroup var options: StoreOptions
 
         func run() async throws {
-            try await options.reportingErrors {
-                let detail = try await options.board().detail(identifier)
-                if options.json { return printOut(try encodeJSON(IssueDetailJSON(detail))) }
-                printOut(IssueDetailText.render(detail))
+            try await options.run { api in
+                let detail = try await api.issueDetail(identifier)
+                try options.print(detail) { IssueDetailText.render(detail) }
             }
         }
     }
@@ -86,10 +96,9 @@ struct IssueCommand: AsyncParsableCommand {
         @OptionGroup var options: StoreOptions
 
         func run() async throws {
-            try await options.reportingErrors {
-                let issue = try await options.board().move(identifier, to: state)
-                if options.json { return printOut(try encodeJSON(IssueJSON(issue))) }
-                printOut("\(issue.identifier) -> \(issue.trackerState) (\(issue.lifecycleState.rawValue))")
+            try await options.run { api in
+                let issue = try await api.moveIssue(identifier, to: state)
+                try options.print(issue) { "\(issue.identifier) -> \(issue.state) (\(issue.lifecycle.state.rawValue))" }
             }
         }
     }
@@ -108,18 +117,12 @@ struct IssueCommand: AsyncParsableCommand {
         @OptionGroup var options: StoreOptions
 
         func run() async throws {
-            try await options.reportingErrors {
-                var changes = IssueChanges()
-                changes.title = title
-                changes.description = description
-                if priority == 0 { changes.clearPriority = true } else { changes.priority = priority }
-                changes.addLabels = addLabels
-                changes.removeLabels = removeLabels
-                changes.addBlockers = addBlockers
-                changes.removeBlockers = removeBlockers
-                let issue = try await options.board().update(identifier, changes)
-                if options.json { return printOut(try encodeJSON(IssueJSON(issue))) }
-                printOut("Updated \(issue.identifier) (\(issue.lifecycleState.rawValue))")
+            try await options.run { api in
+                let changes = IssueChanges(
+                    title: title, description: description, priority: priority == 0 ? nil : priority, clearPriority: priority == 0,
+                    addLabels: addLabels, removeLabels: removeLabels, addBlockers: addBlockers, removeBlockers: removeBlockers)
+                let issue = try await api.updateIssue(identifier, changes)
+                try options.print(issue) { "Updated \(issue.identifier) (\(issue.lifecycle.state.rawValue))" }
             }
         }
     }
@@ -132,13 +135,9 @@ struct IssueCommand: AsyncParsableCommand {
         @OptionGroup var options: StoreOptions
 
         func run() async throws {
-            try await options.reportingErrors {
-                let comment = try await options.board().comment(identifier, body: body, author: author)
-                if options.json {
-                    return printOut(
-                        try encodeJSON(IssueDetailJSON.Comment(author: comment.author, body: comment.body, at: iso8601(comment.createdAt))))
-                }
-                printOut("Commented on \(identifier.uppercased())")
+            try await options.run { api in
+                let comment = try await api.comment(on: identifier, body: body, author: author)
+                try options.print(comment) { "Commented on \(comment.issue)" }
             }
         }
     }
@@ -149,40 +148,51 @@ struct IssueCommand: AsyncParsableCommand {
         @OptionGroup var options: StoreOptions
 
         func run() async throws {
-            try await options.reportingErrors {
-                let issue = try await options.board().deleteIssue(identifier)
-                if options.json { return printOut(try encodeJSON(IssueJSON(issue))) }
-                printOut("Deleted \(issue.identifier)")
+            try await options.run { api in
+                let issue = try await api.deleteIssue(identifier)
+                try options.print(issue) { "Deleted \(issue.identifier)" }
             }
         }
     }
 }
 
 enum IssueDetailText {
-    static func render(_ detail: IssueDetail) -> String {
+    static func render(_ detail: IssueDetailView) -> String {
         let issue = detail.issue
+        let lifecycle = issue.lifecycle
         var lines = [
-            "\(issue.identifier)  \(issue.title)",
-            "project:    \(detail.project.key)",
-            "state:      \(issue.trackerState)",
-            "lifecycle:  \(issue.lifecycleState.rawValue) (version \(issue.version), phase \(issue.phase.rawValue), failures \(issue.attempt))",
+            "\(issue.identifier)  \(TextTable.clean(issue.title))",
+            "project:    \(issue.project) (\(issue.provider))",
+            "state:      \(issue.state)",
+            "lifecycle:  \(lifecycle.state.rawValue) (version \(lifecycle.version), phase \(lifecycle.phase.rawValue), failures in a row \(lifecycle.attempt))",
             "priority:   \(issue.priority.map(String.init) ?? "none")",
             "labels:     \(issue.labels.isEmpty ? "none" : issue.labels.joined(separator: ", "))",
-            "blocked by: \(detail.blockers.isEmpty ? "none" : detail.blockers.map { "\($0.identifier) (\($0.trackerState))" }.joined(separator: ", "))",
+            "blocked by: \(issue.blockedBy.isEmpty ? "none" : issue.blockedBy.map { "\($0.identifier ?? "?") (\($0.state ?? "?"))" }.joined(separator: ", "))",
         ]
-        if let reason = issue.blockReason { lines.append("blocked on: \(reason.rawValue)") }
-        if let due = issue.dueAt { lines.append("due:        \(iso8601(due))") }
-        if let error = issue.lastError { lines.append("last error: \(error)") }
-        let total = detail.sessions.reduce(0) { $0 + $1.totalTokens }
-        lines.append("sessions:   \(detail.sessions.count) (tokens: \(total) total)")
+        if let reason = lifecycle.blockReason { lines.append("blocked on: \(reason.rawValue)") }
+        if let due = lifecycle.dueAt { lines.append("due:        \(MaestroJSON.timestamp(due))") }
+        if let error = lifecycle.lastError { lines.append("last error: \(error)") }
+        if let workspace = detail.workspace, workspace.removedAt == nil { lines.append("workspace:  \(workspace.path)") }
+        lines.append("sessions:   \(detail.sessions.count) (tokens: \(detail.tokens.totalTokens) total)")
+        if !detail.allowedCommands.isEmpty { lines.append("commands:   \(detail.allowedCommands.joined(separator: ", "))") }
+        for request in detail.pendingRequests {
+            lines += ["", "Waiting on \(request.kind) \(request.id): \(request.summary)"]
+            for question in request.detail.questions {
+                lines.append("  \(question.question)" + (question.options.isEmpty ? "" : " [\(question.options.joined(separator: " / "))]"))
+            }
+            if let command = request.detail.command { lines.append("  command: \(command)") }
+            if let reason = request.detail.reason { lines.append("  reason:  \(reason)") }
+            let answer = request.accepts.isEmpty ? "'<your answer>'" : request.accepts.joined(separator: "|")
+            lines.append("  answer:  maestro issue answer \(issue.identifier) \(answer) --request \(request.id)")
+        }
         if let description = issue.description, !description.isEmpty { lines += ["", description] }
         if !detail.comments.isEmpty {
-            lines += ["", "Comments:"] + detail.comments.map { "  \(iso8601($0.createdAt))  \($0.author): \($0.body)" }
+            lines += ["", "Comments:"] + detail.comments.map { "  \(MaestroJSON.timestamp($0.createdAt))  \($0.author): \($0.body)" }
         }
         lines += ["", "History:"]
-        if detail.history.isEmpty { lines.append("  (no transitions)") }
-        lines += detail.history.map { record in
-            "  #\(record.seq ?? 0)  \(iso8601(record.at))  \(record.fromState.rawValue) -> \(record.toState.rawValue)  \(record.event.rawValue)"
+        if detail.transitions.isEmpty { lines.append("  (no transitions)") }
+        lines += detail.transitions.map { record in
+            "  #\(record.seq)  \(MaestroJSON.timestamp(record.at))  \(record.from.rawValue) -> \(record.to.rawValue)  \(record.event.rawValue)"
         }
         return lines.joined(separator: "\n")
     }

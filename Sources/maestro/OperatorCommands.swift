@@ -1,60 +1,37 @@
-import Adapters
 import ArgumentParser
 import Foundation
-import GRDB
 import Runtime
 import StateMachine
 
-/// `maestro issue retry|cancel|pause|resume|answer`: writes an operator command for the daemon and
-/// waits briefly for its verdict.
+/// `maestro issue retry|cancel|pause|resume|answer`: submits an operator command to the daemon of
+/// the database and waits for its verdict. A rejected command exits 1, with or without `--json`.
 struct OperatorCommandOptions: ParsableArguments {
     @Argument(help: "The identifier, e.g. MAE-12.") var identifier: String
+    @Option(help: "Seconds to wait for the daemon's verdict.") var wait: Double = 5
     @OptionGroup var store: StoreOptions
 
-    func send(_ event: LifecycleEvent, payload: [String: String] = [:]) async throws {
-        try await store.reportingErrors {
-            let database = try store.openStore()
-            let data = try JSONEncoder().encode(payload)
-            let command = try await database.write { [identifier] db in
-                guard let issue = try IssueRecord.find(identifier, in: db) else { throw StoreError.issueNotFound(identifier) }
-                var command = OperatorCommandRecord(
-                    issueId: issue.id ?? 0, command: event, payload: String(decoding: data, as: UTF8.self), at: Date())
-                try command.insert(db)
-                return command
-            }
-            let daemon = DaemonLock.liveHolder(databasePath: store.databasePath)
-            var resolved = command
-            if daemon != nil {
-                let deadline = ContinuousClock.now + .seconds(3)
-                while resolved.status == .pending, ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(20))
-                    resolved = try await database.read { db in try OperatorCommandRecord.fetchOne(db, key: command.id) } ?? resolved
+    func send(_ command: OperatorCommand, answer: String? = nil, requestId: String? = nil) async throws {
+        try await store.run { api in
+            let verdict = try await api.submit(
+                command, to: identifier, answer: answer, requestId: requestId, wait: .milliseconds(Int64(max(wait, 0) * 1000)))
+            if verdict.status == .rejected, let error = verdict.error {
+                if store.json {
+                    printOut(try MaestroJSON.text(verdict))
+                } else {
+                    printError("\(verdict.issue): \(command.rawValue) rejected: \(error.message) [\(error.code)]")
                 }
-            }
-            if store.json {
-                struct Output: Encodable {
-                    var command: String
-                    var issue: String
-                    var status: String
-                    var result: String?
-                    var daemon: Bool
-                }
-                return printOut(
-                    try encodeJSON(
-                        Output(
-                            command: event.rawValue, issue: identifier.uppercased(), status: resolved.status.rawValue, result: resolved.result,
-                            daemon: daemon != nil)))
-            }
-            switch resolved.status {
-            case .applied: printOut("\(identifier.uppercased()): \(event.rawValue) applied (\(resolved.result ?? ""))")
-            case .rejected:
-                printError("\(identifier.uppercased()): \(event.rawValue) rejected: \(resolved.result ?? "")")
                 throw ExitCode(1)
-            case .pending:
-                printOut(
-                    daemon == nil
-                        ? "\(identifier.uppercased()): \(event.rawValue) queued; no daemon runs on this database, `maestro run` applies it when it starts"
-                        : "\(identifier.uppercased()): \(event.rawValue) queued; the daemon has not applied it yet")
+            }
+            try store.print(verdict) {
+                switch verdict.status {
+                case .applied:
+                    let change = verdict.transition.map { "\($0.from.rawValue) -> \($0.to.rawValue)" } ?? ""
+                    return "\(verdict.issue): \(command.rawValue) applied (\(change))"
+                case .pending where !verdict.daemon:
+                    return "\(verdict.issue): \(command.rawValue) queued; no daemon runs on this database, `maestro run` applies it when it starts"
+                default:
+                    return "\(verdict.issue): \(command.rawValue) queued; the daemon has not applied it yet"
+                }
             }
         }
     }
@@ -64,7 +41,7 @@ extension IssueCommand {
     struct Retry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Retry now: skip a backoff, or retry a blocked or released issue.")
         @OptionGroup var options: OperatorCommandOptions
-        func run() async throws { try await options.send(.retryNow) }
+        func run() async throws { try await options.send(.retry) }
     }
 
     struct Cancel: AsyncParsableCommand {
@@ -87,9 +64,15 @@ extension IssueCommand {
 
     struct Answer: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Answer a blocked run's question, or its approval request (`approve`, `approve-session` or `deny`).")
+            abstract: "Answer what a blocked run waits on.",
+            discussion: """
+                A question takes any text, or one of its offered answers; an approval takes approve, \
+                approve-session, deny or cancel; an elicitation takes accept, decline or cancel. \
+                `maestro issue show` lists what waits and the exact command to answer it.
+                """)
         @OptionGroup var options: OperatorCommandOptions
         @Argument(help: "The answer.") var text: String
-        func run() async throws { try await options.send(.operatorAnswered, payload: ["answer": text]) }
+        @Option(help: "The request to answer, when several wait (its id from `issue show`).") var request: String?
+        func run() async throws { try await options.send(.answer, answer: text, requestId: request) }
     }
 }

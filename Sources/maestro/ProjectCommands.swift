@@ -1,13 +1,11 @@
-import Adapters
 import ArgumentParser
 import Foundation
 import Runtime
-import StateMachine
 
 struct ProjectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "project", abstract: "Manage kanban projects.",
-        subcommands: [Create.self, List.self, Show.self, Delete.self])
+        commandName: "project", abstract: "Manage projects.",
+        subcommands: [Create.self, List.self, Show.self, Update.self, Delete.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a project.")
@@ -18,10 +16,9 @@ struct ProjectCommand: AsyncParsableCommand {
         @OptionGroup var options: StoreOptions
 
         func run() async throws {
-            try await options.reportingErrors {
-                let project = try await options.board().createProject(name: name, key: key, description: description)
-                if options.json { return printOut(try encodeJSON(ProjectJSON(project, issueCount: 0))) }
-                printOut("Created project \(project.key) (\(project.name))")
+            try await options.run { api in
+                let project = try await api.createProject(NewProject(name: name, key: key, description: description))
+                try options.print(project) { "Created project \(project.key) (\(project.name))" }
             }
         }
     }
@@ -31,44 +28,57 @@ struct ProjectCommand: AsyncParsableCommand {
         @OptionGroup var options: StoreOptions
 
         func run() async throws {
-            try await options.reportingErrors {
-                let projects = try await options.board().projects()
-                if options.json { return printOut(try encodeJSON(projects.map { ProjectJSON($0.project, issueCount: $0.issues) })) }
-                guard !projects.isEmpty else { return printOut("No projects. Create one with `maestro project create NAME`.") }
-                printOut(
-                    table(
-                        ["KEY", "NAME", "ISSUES", "DESCRIPTION"],
-                        projects.map { [$0.project.key, $0.project.name, String($0.issues), $0.project.description ?? ""] }))
+            try await options.run { api in
+                let projects = try await api.projects()
+                try options.print(projects) {
+                    guard !projects.isEmpty else { return "No projects. Create one with `maestro project create NAME`." }
+                    return TextTable.render(
+                        ["KEY", "NAME", "TRACKER", "ISSUES", "DESCRIPTION"],
+                        projects.map { [$0.key, $0.name, $0.provider, String($0.issueCount), $0.description ?? ""] })
+                }
             }
         }
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a project and its issues by state.")
+        static let configuration = CommandConfiguration(abstract: "Show a project and its issues by tracker state.")
         @Argument(help: "The project's key or name.") var project: String
         @OptionGroup var options: StoreOptions
 
         func run() async throws {
-            try await options.reportingErrors {
-                let board = try options.board()
-                let project = try await board.project(project)
-                let issues = try await board.issues(project: project.key)
-                if options.json {
-                    struct Output: Encodable {
-                        var project: ProjectJSON
-                        var issues: [IssueJSON]
+            try await options.run { api in
+                let shown = try await api.project(project)
+                let states = try await api.states(of: shown.key)
+                let issues = try await api.issues(IssueQuery(project: shown.key)).items
+                struct Output: Encodable {
+                    var project: ProjectView
+                    var issues: [IssueView]
+                }
+                try options.print(Output(project: shown, issues: issues)) {
+                    var lines = ["\(shown.key)  \(shown.name)"]
+                    if let description = shown.description { lines.append(description) }
+                    lines.append("")
+                    for state in states {
+                        let count = issues.filter { $0.state == state }.count
+                        lines.append("  \(state.padding(toLength: 14, withPad: " ", startingAt: 0)) \(count)")
                     }
-                    return printOut(
-                        try encodeJSON(Output(project: ProjectJSON(project, issueCount: issues.count), issues: issues.map { IssueJSON($0) })))
+                    return lines.joined(separator: "\n")
                 }
-                var lines = ["\(project.key)  \(project.name)"]
-                if let description = project.description { lines.append(description) }
-                lines.append("")
-                for column in board.rules.columns {
-                    let count = issues.filter { $0.trackerState == column }.count
-                    lines.append("  \(column.padding(toLength: 14, withPad: " ", startingAt: 0)) \(count)")
-                }
-                printOut(lines.joined(separator: "\n"))
+            }
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Rename a project or change its description.")
+        @Argument(help: "The project's key or name.") var project: String
+        @Option(help: "A new name.") var name: String?
+        @Option(help: "A new description.") var description: String?
+        @OptionGroup var options: StoreOptions
+
+        func run() async throws {
+            try await options.run { api in
+                let updated = try await api.updateProject(project, ProjectChanges(name: name, description: description))
+                try options.print(updated) { "Updated project \(updated.key) (\(updated.name))" }
             }
         }
     }
@@ -79,10 +89,9 @@ struct ProjectCommand: AsyncParsableCommand {
         @OptionGroup var options: StoreOptions
 
         func run() async throws {
-            try await options.reportingErrors {
-                let deleted = try await options.board().deleteProject(project)
-                if options.json { return printOut(try encodeJSON(ProjectJSON(deleted))) }
-                printOut("Deleted project \(deleted.key)")
+            try await options.run { api in
+                let deleted = try await api.deleteProject(project)
+                try options.print(deleted) { "Deleted project \(deleted.key)" }
             }
         }
     }

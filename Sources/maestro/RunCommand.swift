@@ -26,6 +26,9 @@ struct RunCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
+        // Before anything else, so that a signal during start-up and recovery still shuts down
+        // gracefully instead of killing the process.
+        let signals = Daemon.terminationSignals()
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = KeyValueLogHandler(label: label)
@@ -55,12 +58,26 @@ struct RunCommand: AsyncParsableCommand {
             printError("maestro run: \(error) [\(error.code)]")
             throw ExitCode(1)
         }
-        let board = KanbanBoard(store: store, rules: KanbanRules(workflow: workflow))
-        let tracker = KanbanTracker(board: board)
+        let board = Orchestrator.daemonBoard(store: store, source: source)
+        let kanban = KanbanProvider(board: board) { KanbanColumns(workflow: await source.current) }
+        let providers = Providers([kanban])
+        // The agent's tools act through the daemon's own API, so an agent moving its issue commits
+        // the move and its lifecycle consequences in one transaction.
+        let boardAPI = RuntimeAPI(board: board, providers: providers)
         let runner = CodexAgentRunner(tools: { request in
-            KanbanTools(board: KanbanBoard(store: store, rules: KanbanRules(workflow: request.workflow)), identifier: request.identifier)
+            KanbanTools(api: boardAPI, identifier: request.identifier, columns: KanbanColumns(workflow: request.workflow).columns)
         })
-        let orchestrator = Orchestrator(store: store, tracker: tracker, runner: runner, source: source, logger: logger)
+        let workflowPath = URL(fileURLWithPath: path).standardizedFileURL.path
+        let orchestrator = Orchestrator(
+            board: board, providers: providers, runner: runner, source: source, logger: logger,
+            onWorkflow: { workflow, revision in
+                let columns = KanbanColumns(workflow: workflow)
+                let settings = BoardSettings(
+                    columns: columns.columns, initialColumn: columns.initialColumn, workflowPath: workflowPath, revision: revision)
+                do { try await settings.publish(in: store) } catch {
+                    logger.warning("publishing the board's states failed", metadata: ["error": "\(error)"])
+                }
+            })
         let banner = [
             "maestro run",
             "  workflow:   \(path) (revision \(await source.revision); \(workflow.machine.policy.summary))",
@@ -69,8 +86,13 @@ struct RunCommand: AsyncParsableCommand {
             "  codex:      \(workflow.config.codex.command)",
         ]
         printError(banner.joined(separator: "\n"))
-        let daemon = Daemon(orchestrator: orchestrator, store: store, source: source, logger: logger)
-        try await daemon.run(until: Daemon.terminationSignals())
+        let daemon = Daemon(orchestrator: orchestrator, logger: logger)
+        do {
+            try await daemon.run(until: signals)
+        } catch is Daemon.ForcedStop {
+            printError("maestro run: stopped at once on a second signal")
+            throw ExitCode(130)
+        }
         withExtendedLifetime(lock) {}
     }
 }

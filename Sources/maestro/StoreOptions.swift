@@ -9,7 +9,11 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "The database file. Default: $MAESTRO_DB, else .maestro/maestro.sqlite in the current directory.")
     var db: String?
 
-    @Option(help: "The workflow whose tracker states the board uses. Default: ./WORKFLOW.md if present.")
+    @Option(
+        help: """
+            The workflow whose tracker states the board uses. Default: the states the daemon of this \
+            database published, else ./WORKFLOW.md, else maestro's defaults.
+            """)
     var workflow: String?
 
     @Flag(help: "Print JSON for machines.")
@@ -19,48 +23,57 @@ struct StoreOptions: ParsableArguments {
         db ?? ProcessInfo.processInfo.environment["MAESTRO_DB"] ?? Store.defaultPath
     }
 
-    func openStore() throws -> Store {
-        try Store.open(path: databasePath)
-    }
-
-    /// The board's rules: from the workflow file, or maestro's kanban defaults when the default
-    /// `WORKFLOW.md` does not exist.
-    func loadRules() throws -> KanbanRules {
-        let path = workflow ?? "WORKFLOW.md"
-        if workflow == nil, !FileManager.default.fileExists(atPath: path) {
-            let defaults = try WorkflowLoader.parse("---\ntracker:\n  kind: kanban\n---\n", file: "(defaults)", baseDirectory: "/")
-            return KanbanRules(workflow: defaults)
+    /// The Runtime API over the database. Board commands write tracker facts only: the daemon
+    /// decides what they mean for the lifecycle, with its own workflow.
+    func api() async throws -> RuntimeAPI {
+        let explicit = try workflow.map { try WorkflowLoader.load(path: $0) }
+        let store = try Store.open(path: databasePath)
+        let columns: KanbanColumns
+        var hints: LifecycleRules?
+        if let explicit {
+            columns = KanbanColumns(workflow: explicit)
+            hints = LifecycleRules(workflow: explicit)
+        } else if let published = try await BoardSettings.published(in: store) {
+            columns = KanbanColumns(settings: published)
+        } else if FileManager.default.fileExists(atPath: "WORKFLOW.md") {
+            let local = try WorkflowLoader.load(path: "WORKFLOW.md")
+            columns = KanbanColumns(workflow: local)
+            hints = LifecycleRules(workflow: local)
+        } else {
+            columns = KanbanColumns(workflow: try WorkflowLoaderDefaults.kanban())
         }
-        return KanbanRules(workflow: try WorkflowLoader.load(path: path))
+        let board = Board(store: store)
+        return RuntimeAPI(board: board, providers: Providers([KanbanProvider(board: board, columns: columns)]), hintRules: hints)
     }
 
-    /// Loads the workflow before opening the store, so a bad workflow leaves no new database behind.
-    func board() throws -> KanbanBoard {
-        let rules = try loadRules()
-        return KanbanBoard(store: try openStore(), rules: rules)
-    }
-
-    /// Runs `body`, turning store and workflow errors into a clear message (or a JSON envelope) and exit 1.
-    func reportingErrors(_ body: () async throws -> Void) async throws {
+    /// Runs `body` with the API, turning every failure into a clear message (or the JSON error
+    /// envelope with `--json`) and exit 1.
+    func run(_ body: (RuntimeAPI) async throws -> Void) async throws {
         do {
-            try await body()
-        } catch let error as StoreError {
-            fail(code: error.code, message: error.description)
+            try await body(try await api())
+        } catch let error as ExitCode {
+            throw error
         } catch let error as WorkflowError {
-            if json {
-                fail(code: error.errors.first?.code.rawValue ?? "invalid_workflow", message: error.description)
-            }
+            if json { fail(APIError(code: error.errors.first?.code.rawValue ?? "invalid_workflow", message: error.description)) }
             printError(error.description)
             throw ExitCode(1)
+        } catch {
+            fail(APIError.from(error))
         }
     }
 
-    private func fail(code: String, message: String) -> Never {
+    /// Prints `error` (as the envelope with `--json`) and exits 1.
+    func fail(_ error: APIError) -> Never {
         if json {
-            printOut((try? encodeJSON(["error": ["code": code, "message": message]])) ?? message)
+            printOut((try? MaestroJSON.text(APIError.Envelope(error))) ?? error.message)
         } else {
-            printError("error: \(message) [\(code)]")
+            printError("error: \(error.message) [\(error.code)]")
         }
         Maestro.exit(withError: ExitCode(1))
+    }
+
+    /// Prints `value` as JSON with `--json`, else `text()`.
+    func print<T: Encodable>(_ value: T, _ text: () -> String) throws {
+        printOut(json ? try MaestroJSON.text(value) : text())
     }
 }

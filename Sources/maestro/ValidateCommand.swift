@@ -47,8 +47,10 @@ struct ValidationReport: Encodable {
     var diagnostics: [WorkflowDiagnostic]
 }
 
+/// JSON for the workflow commands, in the vocabulary of every surface: snake_case keys, sorted.
 func encodeJSON(_ value: some Encodable) throws -> String {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    encoder.keyEncodingStrategy = .convertToSnakeCase
     return String(decoding: try encoder.encode(value), as: UTF8.self)
 }

@@ -1,5 +1,6 @@
 import Adapters
 import Foundation
+import Runtime
 import Testing
 import WorkflowParser
 

@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 import Testing
 import WorkflowParser
 
@@ -181,6 +182,51 @@ import WorkflowParser
         #expect(result(.elicitation(.decline, content: nil), .elicitation) == ["action": "decline", "content": nil])
         #expect(ServerRequests.sessionAcceptance(.userInput, params: params) == nil || !ServerRequests.isApproval(.userInput))
         #expect(ServerRequests.route("item/tool/call") == .toolCall && ServerRequests.route("attestation/generate") == .unsupported)
+    }
+
+    /// What the runtime shows of a pending request, and how an operator's answer (already checked
+    /// against what the request accepts) becomes the protocol's answer.
+    @Test func agentRequestsAndAnswersMapBetweenTheRuntimeAndTheProtocol() {
+        func pending(_ kind: PendingServerRequest.Kind, _ params: JSONValue, id: CodexRequestID = .int(7)) -> PendingServerRequest {
+            ServerRequests.pending(id: id, method: "m", kind: kind, params: params, itemSummary: nil, receivedAt: Date())
+        }
+        let question = pending(
+            .userInput,
+            [
+                "questions": [
+                    ["id": "db", "header": "Store", "question": "Which database?", "options": [["label": "sqlite"], ["label": "postgres"]]],
+                    ["id": "why", "header": "", "question": "Why?"],
+                ]
+            ])
+        let asked = CodexAgentRunner.agentRequest(question)
+        #expect(asked.id == "7" && asked.kind == "question")
+        #expect(asked.summary == question.summary)
+        #expect(
+            asked.detail.questions == [
+                .init(id: "db", header: "Store", question: "Which database?", options: ["sqlite", "postgres"], allowsOther: false),
+                .init(id: "why", header: nil, question: "Why?", options: [], allowsOther: true),
+            ])
+        // A question's answer goes to each of its questions, as typed.
+        #expect(CodexAgentRunner.answer("Postgres", for: question) == .answers(["db": ["Postgres"], "why": ["Postgres"]]))
+
+        let command = pending(.commandApproval, ["command": "rm -rf build", "reason": "clean"], id: .string("req-1"))
+        let approval = CodexAgentRunner.agentRequest(command)
+        #expect(approval.id == "req-1" && approval.kind == "approval")
+        #expect(approval.detail.command == "rm -rf build" && approval.detail.reason == "clean")
+        #expect(CodexAgentRunner.agentRequest(pending(.legacyCommandApproval, ["command": ["git", "push"]])).detail.command == "git push")
+        #expect(CodexAgentRunner.answer("approve", for: command) == .approve)
+        #expect(CodexAgentRunner.answer(" Approve-Session ", for: command) == .approveForSession)
+        #expect(CodexAgentRunner.answer("deny", for: command) == .decline)
+        #expect(CodexAgentRunner.answer("cancel", for: command) == .cancel)
+        // Words the Runtime API does not offer no longer approve anything.
+        #expect(CodexAgentRunner.answer("yes", for: command) == .decline)
+
+        let elicitation = pending(.elicitation, ["serverName": "docs", "message": "Pick a version"])
+        let elicited = CodexAgentRunner.agentRequest(elicitation)
+        #expect(elicited.kind == "elicitation" && elicited.detail.reason == "Pick a version")
+        #expect(CodexAgentRunner.answer("accept", for: elicitation) == .elicitation(.accept, content: nil))
+        #expect(CodexAgentRunner.answer("decline", for: elicitation) == .elicitation(.decline, content: nil))
+        #expect(CodexAgentRunner.answer("cancel", for: elicitation) == .elicitation(.cancel, content: nil))
     }
 
     @Test func theIdleClockStopsWhileAnOperatorAnswerIsDueAndRestartsOnTheAnswer() async throws {

@@ -49,9 +49,12 @@ import WorkflowParser
         try workflow.write(to: workflowPath, atomically: true, encoding: .utf8)
         let database = scratch.appendingPathComponent("maestro.sqlite").path
         let store = try Store.open(path: database)
-        let board = KanbanBoard(store: store, rules: KanbanRules(workflow: try WorkflowLoader.load(path: workflowPath.path)))
-        _ = try await board.createProject(name: "crash", key: "C")
-        for index in 1...50 { _ = try await board.createIssue(in: "C", NewIssue(title: "issue \(index)", priority: index % 4 + 1)) }
+        // Seeded as a CLI process would, before any daemon runs: facts only.
+        let board = Board(store: store)
+        let columns = KanbanColumns(workflow: try WorkflowLoader.load(path: workflowPath.path))
+        let api = RuntimeAPI(board: board, providers: Providers([KanbanProvider(board: board, columns: columns)]))
+        _ = try await api.createProject(NewProject(name: "crash", key: "C"))
+        for index in 1...50 { _ = try await api.createIssue(in: "C", NewIssue(title: "issue \(index)", priority: index % 4 + 1)) }
 
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = scratch.appendingPathComponent("home").path
@@ -67,6 +70,15 @@ import WorkflowParser
         }
         // A last daemon runs to the end.
         let daemon = try Self.startDaemon(in: scratch, database: database, environment: environment, log: "daemon-final.log")
+        let finalLog = scratch.appendingPathComponent("daemon-final.log")
+        // The kills may have let every issue close already: the SIGINT below must still find the
+        // daemon started, with its signal handlers installed.
+        let started = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < started, daemon.isRunning,
+            !(((try? String(contentsOf: finalLog, encoding: .utf8)) ?? "").contains("recovered"))
+        {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         let deadline = ContinuousClock.now + .seconds(120)
         while try await Self.openIssues(store) > 0, ContinuousClock.now < deadline, daemon.isRunning {
             try await Task.sleep(for: .milliseconds(100))
@@ -74,7 +86,10 @@ import WorkflowParser
         daemon.interrupt()
         let stopDeadline = ContinuousClock.now + .seconds(20)
         while daemon.isRunning, ContinuousClock.now < stopDeadline { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(!daemon.isRunning && daemon.terminationStatus == 0, "the final daemon exits 0 on SIGINT")
+        let finalTail = ((try? String(contentsOf: finalLog, encoding: .utf8)) ?? "").suffix(2000)
+        #expect(
+            !daemon.isRunning && daemon.terminationStatus == 0,
+            "the final daemon exits 0 on SIGINT, got \(daemon.isRunning ? "still running" : "\(daemon.terminationStatus)"):\n\(finalTail)")
         #expect(kills > 0)
 
         let (issues, log, sessions) = try await store.read { db in
@@ -83,11 +98,11 @@ import WorkflowParser
                 try SessionRecord.order(Column("id")).fetchAll(db)
             )
         }
-        let finalLog = (try? String(contentsOf: scratch.appendingPathComponent("daemon-final.log"), encoding: .utf8)) ?? ""
+        let finalText = (try? String(contentsOf: finalLog, encoding: .utf8)) ?? ""
         #expect(issues.count == 50)
         #expect(
             issues.allSatisfy { $0.lifecycleState == .closed },
-            "open: \(issues.filter { $0.lifecycleState != .closed }.map { "\($0.identifier) \($0.lifecycleState)" })\n\(finalLog.suffix(3000))")
+            "open: \(issues.filter { $0.lifecycleState != .closed }.map { "\($0.identifier) \($0.lifecycleState)" })\n\(finalText.suffix(3000))")
 
         // Exactly once: per issue, versions 1...n with no gap or repeat, each from the previous state.
         let seqs = log.compactMap(\.seq)
@@ -146,7 +161,7 @@ import WorkflowParser
         return entries.compactMap(Int32.init).filter { pid in
             guard pid != getpid(), let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
             let commandLine = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
-            return commandLine.contains(text) && ProcessFacts.startTime(of: pid) != nil
+            return commandLine.contains(text) && ProcessGroup.startTime(of: pid) != nil
         }
     }
 }

@@ -15,7 +15,8 @@ import WorkflowParser
         let environment: [String: String]
         let store: Store
 
-        init(prompt: String) throws {
+        /// `tracker` is appended to the workflow's kanban tracker section.
+        init(prompt: String, tracker: String = "") throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("maestro-proc-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory.appendingPathComponent("home"), withIntermediateDirectories: true)
             let command = CodexFixtures.fakeCommand(scenario: "follow-prompt", record: URL(fileURLWithPath: "/dev/null"))
@@ -23,6 +24,7 @@ import WorkflowParser
             ---
             tracker:
               kind: kanban
+            \(tracker)
             workspace:
               root: ./workspaces
             codex:
@@ -46,6 +48,11 @@ import WorkflowParser
             try await Helper.run(
                 DaemonEndToEndTests.maestro.path, arguments + ["--workflow", directory.appendingPathComponent("WORKFLOW.md").path],
                 environment: environment)
+        }
+
+        /// Runs the CLI without `--workflow`, from the test process's directory.
+        func cliWithoutWorkflow(_ arguments: [String]) async throws -> Helper.Output {
+            try await Helper.run(DaemonEndToEndTests.maestro.path, arguments, environment: environment)
         }
 
         func log(_ name: String = "daemon.log") -> String {
@@ -101,21 +108,34 @@ import WorkflowParser
 
         let pause = try await setup.cli(["issue", "pause", "OPS-1"])
         #expect(pause.succeeded && pause.stdout == "OPS-1: pause applied (running -> blocked)\n", "\(pause.stdout)\(pause.stderr)")
+        // A rejected command exits 1, with the machine's code; with --json it prints the verdict.
         let again = try await setup.cli(["issue", "pause", "OPS-1"])
-        #expect(!again.succeeded && again.stderr.contains("rejected: already_blocked"))
-        let resume = try await setup.cli(["issue", "resume", "OPS-1", "--json"])
+        #expect(!again.succeeded && again.stderr == "OPS-1: pause rejected: the issue is already blocked [already_blocked]\n", "\(again.stderr)")
+        let againJSON = try await setup.cli(["issue", "pause", "OPS-1", "--json"])
+        #expect(!againJSON.succeeded)
+        let rejected = try JSONSerialization.jsonObject(with: Data(againJSON.stdout.utf8)) as? [String: Any]
+        #expect(rejected?["status"] as? String == "rejected" && rejected?["command"] as? String == "pause")
+        #expect((rejected?["error"] as? [String: String]) == ["code": "already_blocked", "message": "the issue is already blocked"])
+        #expect(rejected?["transition"] is NSNull)
+        let resume = try await setup.cli(["issue", "resume", "OPS-1", "--json", "--wait", "10"])
         let verdict = try JSONSerialization.jsonObject(with: Data(resume.stdout.utf8)) as? [String: Any]
         #expect(verdict?["status"] as? String == "applied" && verdict?["daemon"] as? Bool == true)
+        let transition = verdict?["transition"] as? [String: Any]
+        #expect(transition?["event"] as? String == "resume" && transition?["from"] as? String == "blocked")
+        #expect(verdict?["error"] is NSNull)
         try await setup.eventually("the second run") { try await setup.issue("OPS-1")?.lifecycleState == .running }
         let cancel = try await setup.cli(["issue", "cancel", "OPS-1"])
         #expect(cancel.stdout.contains("cancel applied (running -> released)"))
         let retry = try await setup.cli(["issue", "retry", "OPS-1"])
-        #expect(retry.stdout.contains("retry_now applied (released -> queued)"))
+        #expect(retry.stdout.contains("retry applied (released -> queued)"), "\(retry.stdout)\(retry.stderr)")
         #expect(await Self.stop(daemon) && daemon.terminationStatus == 0)
 
         // Without a daemon, a command waits in the store.
         let queued = try await setup.cli(["issue", "pause", "OPS-1"])
-        #expect(queued.stdout.contains("queued; no daemon runs on this database"))
+        #expect(queued.succeeded && queued.stdout.contains("pause queued; no daemon runs on this database"))
+        let pending = try await setup.cli(["issue", "pause", "OPS-1", "--json"])
+        let waiting = try JSONSerialization.jsonObject(with: Data(pending.stdout.utf8)) as? [String: Any]
+        #expect(pending.succeeded && waiting?["status"] as? String == "pending" && waiting?["daemon"] as? Bool == false)
     }
 
     @Test func shutdownInterruptsLiveRunsWithAReasonAndExitsZero() async throws {
@@ -133,8 +153,65 @@ import WorkflowParser
         let last = try await setup.store.read { db in try TransitionRecord.order(Column("seq").desc).fetchOne(db) }
         #expect(last?.event == .interrupted && last?.toState == .queued)
         #expect(last?.payloadObject["reason"] == "daemon shutdown")
-        #expect(ProcessFacts.startTime(of: agent) == nil, "the agent process is gone")
+        #expect(ProcessGroup.startTime(of: agent) == nil, "the agent process is gone")
         let session = try await setup.store.read { db in try SessionRecord.fetchOne(db) }
         #expect(session?.outcome == "stopped: daemon shutdown")
     }
+
+    /// A CLI process writes tracker facts only; the daemon judges them with its workflow: what was
+    /// written while no daemon ran when it starts, what is written while it runs at once.
+    @Test func boardEditsFromTheCLIAreJudgedByTheDaemon() async throws {
+        let setup = try Setup(prompt: "Hang.\n@@silence {}", tracker: "  required_labels: [agent]")
+        defer { setup.cleanup() }
+        #expect(try await setup.cli(["project", "create", "ops", "--key", "OPS"]).succeeded)
+        let created = try await setup.cli(["issue", "create", "--project", "OPS", "--title", "unlabelled"])
+        #expect(created.stdout == "Created OPS-1: unlabelled (todo, queued)\n", "\(created.stderr)")
+
+        let daemon = try setup.start()
+        defer { if daemon.isRunning { daemon.terminate() } }
+        try await setup.eventually("the release at start") { try await setup.issue("OPS-1")?.lifecycleState == .released }
+        #expect(try await setup.cli(["issue", "update", "OPS-1", "--add-label", "agent"]).succeeded)
+        try await setup.eventually("the run") { try await setup.issue("OPS-1")?.lifecycleState == .running }
+        #expect(try await setup.cli(["issue", "move", "OPS-1", "cancelled"]).succeeded)
+        try await setup.eventually("the close") { try await setup.issue("OPS-1")?.lifecycleState == .closed }
+
+        // The history shows each judgement and what caused it.
+        let show = try await setup.cli(["issue", "show", "OPS-1", "--json"])
+        let detail = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
+        let transitions = try #require(detail["transitions"] as? [[String: Any]])
+        #expect(
+            transitions.map { "\($0["event"] as? String ?? "?") \($0["from"] as? String ?? "?")->\($0["to"] as? String ?? "?")" } == [
+                "tracker_updated queued->released", "tracker_updated released->queued", "dispatch queued->workspace",
+                "workspace_ready workspace->running", "tracker_updated running->closed",
+            ])
+        #expect(keys(of: transitions.first) == ["at", "attempt", "details", "effects", "event", "from", "guards", "issue", "seq", "to", "version"])
+        let sources = transitions.filter { $0["event"] as? String == "tracker_updated" }.map { ($0["details"] as? [String: String])?["source"] }
+        #expect(sources == ["board_change", "board_change", "board_change"])
+        #expect((transitions.first?["details"] as? [String: String])?["standing"] == "unroutable")
+        #expect(transitions.last?["effects"] as? [String] == ["stop_run", "remove_workspace"])
+        let text = try await setup.cli(["issue", "show", "OPS-1"])
+        #expect(text.stdout.contains("queued -> released  tracker_updated"), "\(text.stdout)")
+        #expect(await Self.stop(daemon) && daemon.terminationStatus == 0)
+    }
+
+    /// Without `--workflow`, a CLI process validates states against the columns the daemon of the
+    /// database published, before any ./WORKFLOW.md.
+    @Test func theCLIUsesTheColumnsTheDaemonPublished() async throws {
+        let setup = try Setup(prompt: "Work.", tracker: "  provider: {columns: [Ideas, todo, in_progress, human_review, done, cancelled]}")
+        defer { setup.cleanup() }
+        #expect(try await setup.cli(["project", "create", "ops", "--key", "OPS"]).succeeded)
+        let before = try await setup.cliWithoutWorkflow(["issue", "create", "--project", "OPS", "--title", "x", "--state", "ideas"])
+        #expect(!before.succeeded && before.stderr.hasSuffix("[invalid_state]\n"), "\(before.stdout)\(before.stderr)")
+
+        let daemon = try setup.start()
+        defer { if daemon.isRunning { daemon.terminate() } }
+        try await setup.eventually("the daemon's start") { setup.log().contains("recovered") }
+        let after = try await setup.cliWithoutWorkflow(["issue", "create", "--project", "OPS", "--title", "x", "--state", "ideas"])
+        #expect(after.stdout == "Created OPS-1: x (Ideas, queued)\n", "\(after.stderr)")
+        let project = try await setup.cliWithoutWorkflow(["project", "show", "OPS"])
+        #expect(project.stdout.hasPrefix("OPS  ops\n\n  Ideas          1\n  todo           0\n"), "\(project.stdout)")
+        #expect(await Self.stop(daemon) && daemon.terminationStatus == 0)
+    }
+
+    private func keys(of object: [String: Any]?) -> [String] { object.map { $0.keys.sorted() } ?? [] }
 }

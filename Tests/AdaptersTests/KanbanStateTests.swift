@@ -8,10 +8,15 @@ import WorkflowParser
 extension KanbanTests {
     /// Columns come from the workflow; states are matched case-insensitively.
     @Suite struct States {
+        static let defaultColumns = ["backlog", "todo", "in_progress", "human_review", "done", "cancelled"]
+
         @Test func defaultColumnsAreTheDocumentedBoard() throws {
-            let rules = try kanbanRules(defaultKanbanWorkflow)
-            #expect(rules.columns == ["backlog", "todo", "in_progress", "human_review", "done", "cancelled"])
-            #expect(rules.initialColumn == "todo")
+            let workflow = try parsedWorkflow(defaultKanbanWorkflow)
+            let columns = KanbanColumns(workflow: workflow)
+            #expect(columns.columns == Self.defaultColumns)
+            #expect(columns.initialColumn == "todo")
+            // Terminal states and required labels belong to the lifecycle rules now, not the columns.
+            let rules = LifecycleRules(workflow: workflow)
             #expect(rules.isTerminal("done"))
             #expect(rules.isTerminal(" Cancelled "))
             #expect(!rules.isTerminal("human_review"))
@@ -20,27 +25,36 @@ extension KanbanTests {
         }
 
         @Test func customColumnsComeFromTheProviderAndMissingWorkflowStatesAreAppended() throws {
-            let rules = try kanbanRules(
-                kanbanWorkflow(
-                    "tracker:", "  kind: kanban", "  active_states: [Ready, Doing]", "  terminal_states: [Shipped, Dropped]",
-                    "  claim_state: Doing", "  review_state: Review", "  done_state: Shipped",
-                    "  provider:", "    columns: [Ideas, ready, Shipped]"))
+            let columns = KanbanColumns(
+                workflow: try parsedWorkflow(
+                    kanbanWorkflow(
+                        "tracker:", "  kind: kanban", "  active_states: [Ready, Doing]", "  terminal_states: [Shipped, Dropped]",
+                        "  claim_state: Doing", "  review_state: Review", "  done_state: Shipped",
+                        "  provider:", "    columns: [Ideas, ready, Shipped]")))
             // The provider's columns first, as spelled there; then active, terminal and mapped states it lacks.
-            #expect(rules.columns == ["Ideas", "ready", "Shipped", "Doing", "Dropped", "Review"])
-            #expect(rules.initialColumn == "ready")
-            #expect(rules.column(named: "READY") == "ready")
-            #expect(rules.column(named: " review ") == "Review")
-            #expect(rules.column(named: "todo") == nil)
+            #expect(columns.columns == ["Ideas", "ready", "Shipped", "Doing", "Dropped", "Review"])
+            #expect(columns.initialColumn == "ready")
+            #expect(columns.column(named: "READY") == "ready")
+            #expect(columns.column(named: " review ") == "Review")
+            #expect(columns.column(named: "todo") == nil)
+            #expect(try columns.require(" DOING") == "Doing")
         }
 
         @Test func defaultMappedStatesAreAddedToCustomColumns() throws {
-            let rules = try kanbanRules(
-                kanbanWorkflow(
-                    "tracker:", "  kind: kanban", "  active_states: [Next]", "  terminal_states: [Gone]",
-                    "  provider: {columns: [Later]}"))
+            let columns = KanbanColumns(
+                workflow: try parsedWorkflow(
+                    kanbanWorkflow(
+                        "tracker:", "  kind: kanban", "  active_states: [Next]", "  terminal_states: [Gone]",
+                        "  provider: {columns: [Later]}")))
             // review_state and done_state default to human_review and done.
-            #expect(rules.columns == ["Later", "Next", "Gone", "human_review", "done"])
-            #expect(rules.initialColumn == "Next")
+            #expect(columns.columns == ["Later", "Next", "Gone", "human_review", "done"])
+            #expect(columns.initialColumn == "Next")
+        }
+
+        @Test func publishedSettingsGiveTheSameColumns() throws {
+            let settings = BoardSettings(columns: ["Ideas", "Ready"], initialColumn: "Ready", workflowPath: "/w/WORKFLOW.md", revision: 3)
+            let columns = KanbanColumns(settings: settings)
+            #expect(columns == KanbanColumns(columns: ["Ideas", "Ready"], initialColumn: "Ready"))
         }
 
         @Test func newIssuesStartInTheFirstActiveState() async throws {
@@ -52,9 +66,11 @@ extension KanbanTests {
                 try await board.project(key: "MAE")
                 let issue = try await board.add("First")
                 // Board order decides, not the order of active_states.
-                #expect(issue.trackerState == "Ready")
-                #expect(issue.lifecycleState == .queued)
-                #expect(issue.version == 0)
+                #expect(issue.state == "Ready")
+                #expect(issue.lifecycle.state == .queued)
+                #expect(issue.lifecycle.version == 0)
+                // The project's states are the board's columns: the provider's, then the mapped states it lacks.
+                #expect(try await board.api.states(of: "MAE") == ["Backlog", "Ready", "Doing", "Shipped", "human_review", "done"])
             }
         }
 
@@ -67,33 +83,36 @@ extension KanbanTests {
             ) { board in
                 try await board.project(key: "MAE")
                 let created = try await board.add("One", state: "  IDEAS ")
-                #expect(created.trackerState == "Ideas")
+                #expect(created.state == "Ideas")
                 let moved = try await board.move("mae-1", to: "doing")
-                #expect(moved.trackerState == "Doing")
+                #expect(moved.state == "Doing")
                 #expect(try await board.issues(state: "DOING").map(\.identifier) == ["MAE-1"])
+                #expect(try await board.issues(state: " doing ").map(\.identifier) == ["MAE-1"])
                 #expect(try await board.issues(state: "ready").isEmpty)
+                let move = try #require(try await board.changes().last)
+                #expect(move.kind == .issueMoved && move.issue == "MAE-1")
+                #expect(move.details == ["from": "Ideas", "to": "Doing"])
             }
         }
 
         @Test func anInvalidStateListsTheAllowedStates() async throws {
             try await withBoard { board in
                 try await board.project(key: "MAE")
-                let allowed = ["backlog", "todo", "in_progress", "human_review", "done", "cancelled"]
-                let onCreate = await storeError { try await board.add("One", state: "doing") }
-                #expect(onCreate == .invalidState(state: "doing", allowed: allowed))
+                let message = { (state: String) in
+                    "'\(state)' is not a tracker state of this workflow (states: \(Self.defaultColumns.joined(separator: ", ")))"
+                }
+                let onCreate = await apiError { try await board.add("One", state: "doing") }
+                #expect(onCreate == APIError(.invalidState, message("doing")))
                 #expect(onCreate?.code == "invalid_state")
-                #expect(
-                    onCreate?.description
-                        == "'doing' is not a tracker state of this workflow (states: backlog, todo, in_progress, human_review, done, cancelled)"
-                )
                 try await board.add("Two")
-                let onMove = await storeError { _ = try await board.move("MAE-1", to: "archived") }
-                #expect(onMove == .invalidState(state: "archived", allowed: allowed))
-                let onList = await storeError { _ = try await board.issues(state: "nope") }
-                #expect(onList == .invalidState(state: "nope", allowed: allowed))
-                // Nothing changed: the refused create took no number, the refused move left the issue alone.
+                let before = try await board.lastSeq()
+                let onMove = await apiError { _ = try await board.move("MAE-1", to: "archived") }
+                #expect(onMove == APIError(.invalidState, message("archived")))
+                // Nothing changed: the refused create took no number, the refused move left the issue alone
+                // and appended no change row.
                 #expect(try await board.issues().map(\.identifier) == ["MAE-1"])
-                #expect(try await board.issue("MAE-1").trackerState == "todo")
+                #expect(try await board.issue("MAE-1").state == "todo")
+                #expect(try await board.lastSeq() == before)
             }
         }
 
@@ -103,10 +122,10 @@ extension KanbanTests {
                     "tracker:", "  kind: kanban", "  active_states: [Ready]", "  terminal_states: [Shipped]",
                     "  review_state: null", "  done_state: null", "phases: {review: {enabled: false}}")
             ) { board in
-                #expect(board.rules.columns == ["backlog", "todo", "in_progress", "human_review", "done", "cancelled", "Ready", "Shipped"])
+                #expect(board.columns.columns == Self.defaultColumns + ["Ready", "Shipped"])
                 try await board.project(key: "MAE")
-                #expect(try await board.add("x", state: "shipped").trackerState == "Shipped")
-                let error = await storeError { try await board.add("y", state: "Review") }
+                #expect(try await board.add("x", state: "shipped").state == "Shipped")
+                let error = await apiError { try await board.add("y", state: "Review") }
                 #expect(error?.code == "invalid_state")
             }
         }

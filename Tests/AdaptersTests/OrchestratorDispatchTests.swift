@@ -14,9 +14,9 @@ import Testing
     @Test func dispatchOrderIsPriorityThenOldestThenIdentifier() async throws {
         let harness = try OrchestratorHarness(frontMatter: "agent:\n  max_concurrent_agents: 1")
         defer { harness.cleanup() }
-        _ = try await harness.board.createProject(name: "maestro", key: "MAE")
+        try await harness.project()
         for (title, priority) in [("low", 3), ("urgent old", 1), ("urgent new", 1), ("none", nil)] as [(String, Int?)] {
-            _ = try await harness.board.createIssue(in: "MAE", NewIssue(title: title, priority: priority))
+            try await harness.add(title, priority: priority)
         }
         var order: [String] = []
         for _ in 0..<4 {
@@ -24,7 +24,7 @@ import Testing
             let next = try #require(try await dispatched(harness).last)
             order.append(next)
             // One slot: finishing the claimed issue frees it for the next.
-            _ = try await harness.board.move(next, to: "cancelled")
+            _ = try await harness.api.moveIssue(next, to: "cancelled")
         }
         #expect(order == ["MAE-2", "MAE-3", "MAE-1", "MAE-4"])
     }
@@ -32,9 +32,9 @@ import Testing
     @Test func anIssueWithoutASlotStaysQueuedAndWritesNothing() async throws {
         let harness = try OrchestratorHarness(frontMatter: "agent:\n  max_concurrent_agents: 1")
         defer { harness.cleanup() }
-        _ = try await harness.board.createProject(name: "maestro", key: "MAE")
-        _ = try await harness.board.createIssue(in: "MAE", NewIssue(title: "a"))
-        _ = try await harness.board.createIssue(in: "MAE", NewIssue(title: "b"))
+        try await harness.project()
+        try await harness.add("a")
+        try await harness.add("b")
         try await harness.orchestrator.tick()
         try await harness.orchestrator.tick()
         #expect(try await dispatched(harness) == ["MAE-1"])
@@ -46,9 +46,9 @@ import Testing
         let harness = try OrchestratorHarness(
             frontMatter: "agent:\n  max_concurrent_agents: 5\n  max_concurrent_agents_by_state:\n    Todo: 1")
         defer { harness.cleanup() }
-        _ = try await harness.board.createProject(name: "maestro", key: "MAE")
-        for title in ["a", "b"] { _ = try await harness.board.createIssue(in: "MAE", NewIssue(title: title, state: "todo")) }
-        _ = try await harness.board.createIssue(in: "MAE", NewIssue(title: "c", state: "in_progress"))
+        try await harness.project()
+        for title in ["a", "b"] { try await harness.add(title, state: "todo") }
+        try await harness.add("c", state: "in_progress")
         try await harness.orchestrator.tick()
         #expect(Set(try await dispatched(harness)) == ["MAE-1", "MAE-3"])
     }
@@ -56,23 +56,40 @@ import Testing
     @Test func undispatchableIssuesAreSkippedUntilTheirBlockerFinishes() async throws {
         let harness = try OrchestratorHarness()
         defer { harness.cleanup() }
-        _ = try await harness.board.createProject(name: "maestro", key: "MAE")
-        _ = try await harness.board.createIssue(in: "MAE", NewIssue(title: "blocker", state: "backlog"))
-        _ = try await harness.board.createIssue(in: "MAE", NewIssue(title: "blocked", blockedBy: ["MAE-1"]))
+        try await harness.project()
+        try await harness.add("blocker", state: "backlog")
+        try await harness.add("blocked", blockedBy: ["MAE-1"])
         try await harness.orchestrator.tick()
         #expect(try await dispatched(harness).isEmpty)
         #expect(try await harness.issue("MAE-2").lifecycleState == .released)
-        _ = try await harness.board.move("MAE-1", to: "done")
+        _ = try await harness.api.moveIssue("MAE-1", to: "done")
         try await harness.orchestrator.tick()
         #expect(try await dispatched(harness) == ["MAE-2"])
+    }
+
+    /// A CLI process writes facts only; the next tick judges them before it dispatches anything.
+    @Test func anotherProcessesEditIsJudgedBeforeTheNextDispatch() async throws {
+        let harness = try OrchestratorHarness()
+        defer { harness.cleanup() }
+        try await harness.project()
+        try await harness.orchestrator.tick()  // The first tick applies the workflow; nothing to dispatch yet.
+        let board = Board(store: harness.store)
+        let columns = KanbanColumns(workflow: await harness.source.current)
+        let cli = RuntimeAPI(board: board, providers: Providers([KanbanProvider(board: board, columns: columns)]))
+        _ = try await cli.createIssue(in: "MAE", NewIssue(title: "a"))
+        #expect(try await cli.moveIssue("MAE-1", to: "backlog").lifecycle.state == .queued)
+        try await harness.orchestrator.tick()
+        #expect(try await dispatched(harness).isEmpty)
+        #expect(try await harness.issue("MAE-1").lifecycleState == .released)
+        #expect(try await harness.log("MAE-1").last?.payloadObject["source"] == "board_change")
     }
 
     @Test func requiredLabelsMatchCaseInsensitively() async throws {
         let harness = try OrchestratorHarness(tracker: "  required_labels: [Agent]")
         defer { harness.cleanup() }
-        _ = try await harness.board.createProject(name: "maestro", key: "MAE")
-        _ = try await harness.board.createIssue(in: "MAE", NewIssue(title: "labelled", labels: ["AGENT "]))
-        _ = try await harness.board.createIssue(in: "MAE", NewIssue(title: "unlabelled"))
+        try await harness.project()
+        try await harness.add("labelled", labels: ["AGENT "])
+        try await harness.add("unlabelled")
         try await harness.orchestrator.tick()
         #expect(try await dispatched(harness) == ["MAE-1"])
         #expect(try await harness.issue("MAE-2").lifecycleState == .released)

@@ -6,13 +6,18 @@ import StateMachine
 import Testing
 import WorkflowParser
 
-/// A daemon in-process on a real SQLite file: the kanban tracker, the Codex runner driving the fake
-/// app-server (which follows the `@@op` directives written in each phase prompt), and the orchestrator.
+/// A daemon in-process on a real SQLite file, wired as `maestro run` wires it: the daemon's board
+/// (facts reconciled with the workflow in force), the kanban provider behind the Runtime API, the
+/// Codex runner driving the fake app-server (which follows the `@@op` directives written in each
+/// phase prompt) with the kanban tools, and the orchestrator.
 struct OrchestratorHarness {
     let directory: URL
     let store: Store
     let source: WorkflowSource
-    let board: KanbanBoard
+    let board: Board
+    /// The daemon's API, as its surfaces call it: board commands commit with their lifecycle
+    /// consequences, operator commands wait for the orchestrator's verdict.
+    let api: RuntimeAPI
     let orchestrator: Orchestrator
 
     /// `frontMatter` is appended to a kanban tracker section and the fake's `codex.command`.
@@ -44,13 +49,17 @@ struct OrchestratorHarness {
         environment["HOME"] = home.path
         source = try WorkflowSource(path: path, environment: environment)
         store = try Store.open(path: directory.appendingPathComponent("maestro.sqlite").path)
-        let loaded = try WorkflowLoader.load(path: path, environment: environment)
-        board = KanbanBoard(store: store, rules: KanbanRules(workflow: loaded))
-        let board = board
+        let source = source
+        let board = Orchestrator.daemonBoard(store: store, source: source)
+        let providers = Providers([KanbanProvider(board: board) { KanbanColumns(workflow: await source.current) }])
+        let tools = RuntimeAPI(board: board, providers: providers)
         let runner = CodexAgentRunner(
-            tools: { request in KanbanTools(board: board, identifier: request.identifier) }, environment: environment)
-        orchestrator = Orchestrator(
-            store: store, tracker: KanbanTracker(board: board), runner: runner, source: source, environment: environment)
+            tools: { request in
+                KanbanTools(api: tools, identifier: request.identifier, columns: KanbanColumns(workflow: request.workflow).columns)
+            }, environment: environment)
+        orchestrator = Orchestrator(board: board, providers: providers, runner: runner, source: source, environment: environment)
+        self.board = board
+        api = RuntimeAPI(board: board, providers: providers, live: orchestrator)
     }
 
     func cleanup() { try? FileManager.default.removeItem(at: directory) }
@@ -59,6 +68,21 @@ struct OrchestratorHarness {
 
     func issue(_ identifier: String) async throws -> IssueRecord {
         try #require(try await store.read { db in try IssueRecord.find(identifier, in: db) })
+    }
+
+    /// Creates the project MAE.
+    func project() async throws {
+        _ = try await api.createProject(NewProject(name: "maestro", key: "MAE"))
+    }
+
+    /// Creates an issue in MAE and returns its row.
+    @discardableResult
+    func add(_ title: String, priority: Int? = nil, state: String? = nil, labels: [String] = [], blockedBy: [String] = [])
+        async throws -> IssueRecord
+    {
+        let view = try await api.createIssue(
+            in: "MAE", NewIssue(title: title, priority: priority, state: state, labels: labels, blockedBy: blockedBy))
+        return try await issue(view.identifier)
     }
 
     func log(_ identifier: String? = nil) async throws -> [TransitionRecord] {

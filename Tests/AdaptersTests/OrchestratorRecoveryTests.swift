@@ -12,8 +12,8 @@ import WorkflowParser
     @Test func anOrphanedAgentIsKilledAndItsIssueInterrupted() async throws {
         let harness = try OrchestratorHarness()
         defer { harness.cleanup() }
-        _ = try await harness.board.createProject(name: "maestro", key: "MAE")
-        let issue = try await harness.board.createIssue(in: "MAE", NewIssue(title: "a"))
+        try await harness.project()
+        let issue = try await harness.add("a")
         let machine = await harness.source.current.machine
         for event in [LifecycleEvent.dispatch, .workspaceReady] {
             _ = try await TransitionStore.apply(event, to: issue.id!, in: harness.store, machine: machine)
@@ -25,7 +25,7 @@ import WorkflowParser
         try orphan.run()
         let pid = orphan.processIdentifier
         setpgid(pid, pid)
-        let startTime = try #require(ProcessFacts.startTime(of: pid))
+        let startTime = try #require(ProcessGroup.startTime(of: pid))
         try await harness.store.write { db in
             var session = SessionRecord(issueId: issue.id!, phase: .implementation, at: Date())
             session.pid = pid
@@ -48,8 +48,8 @@ import WorkflowParser
     @Test func aRecordedPidWithAnotherStartTimeIsNotKilled() async throws {
         let harness = try OrchestratorHarness()
         defer { harness.cleanup() }
-        _ = try await harness.board.createProject(name: "maestro", key: "MAE")
-        let issue = try await harness.board.createIssue(in: "MAE", NewIssue(title: "a"))
+        try await harness.project()
+        let issue = try await harness.add("a")
         let bystander = Process()
         bystander.executableURL = URL(fileURLWithPath: "/bin/sleep")
         bystander.arguments = ["30"]
@@ -58,7 +58,7 @@ import WorkflowParser
         try await harness.store.write { db in
             var session = SessionRecord(issueId: issue.id!, phase: .implementation, at: Date())
             session.pid = bystander.processIdentifier
-            session.processStartTime = (ProcessFacts.startTime(of: bystander.processIdentifier) ?? 0) + 1  // a reused pid
+            session.processStartTime = (ProcessGroup.startTime(of: bystander.processIdentifier) ?? 0) + 1  // a reused pid
             try session.insert(db)
         }
         let report = try await harness.orchestrator.recover()
@@ -69,9 +69,9 @@ import WorkflowParser
     @Test func workspacesOfTerminalIssuesAreRemovedAtStart() async throws {
         let harness = try OrchestratorHarness()
         defer { harness.cleanup() }
-        _ = try await harness.board.createProject(name: "maestro", key: "MAE")
-        _ = try await harness.board.createIssue(in: "MAE", NewIssue(title: "finished", state: "done"))
-        _ = try await harness.board.createIssue(in: "MAE", NewIssue(title: "open"))
+        try await harness.project()
+        try await harness.add("finished", state: "done")
+        try await harness.add("open")
         for identifier in ["MAE-1", "MAE-2"] {
             try FileManager.default.createDirectory(atPath: harness.workspaceRoot + "/" + identifier, withIntermediateDirectories: true)
         }

@@ -15,8 +15,8 @@ import WorkflowParser
         let harness = try OrchestratorHarness(
             frontMatter: "agent:\n  max_turns: 1\n  continuation_delay_ms: 30000", prompt: "Work on {{ issue.identifier }}.")
         defer { harness.cleanup() }
-        _ = try await harness.board.createProject(name: "maestro", key: "MAE")
-        _ = try await harness.board.createIssue(in: "MAE", NewIssue(title: "a"))
+        try await harness.project()
+        try await harness.add("a")
         let issue = try await harness.running {
             try await harness.eventually("the continuation") { try await harness.issue("MAE-1").lifecycleState == .retrying }
             return try await harness.issue("MAE-1")
@@ -37,8 +37,8 @@ import WorkflowParser
             frontMatter: "agent:\n  max_retry_backoff_ms: 15000",
             prompt: "Fail.\n@@complete {\"status\": \"failed\", \"error\": {\"message\": \"model exploded\"}}")
         defer { harness.cleanup() }
-        _ = try await harness.board.createProject(name: "maestro", key: "MAE")
-        _ = try await harness.board.createIssue(in: "MAE", NewIssue(title: "a"))
+        try await harness.project()
+        try await harness.add("a")
         try await harness.running {
             try await harness.eventually("a failure retry") { try await harness.issue("MAE-1").lifecycleState == .retrying }
         }
@@ -64,8 +64,8 @@ import WorkflowParser
             codex: "  stall_timeout_ms: 400", frontMatter: "polling:\n  interval_ms: 100",
             prompt: "Hang.\n@@silence {}")
         defer { harness.cleanup() }
-        _ = try await harness.board.createProject(name: "maestro", key: "MAE")
-        _ = try await harness.board.createIssue(in: "MAE", NewIssue(title: "a"))
+        try await harness.project()
+        try await harness.add("a")
         try await harness.running {
             try await harness.eventually("the stall retry") { try await harness.issue("MAE-1").lifecycleState == .retrying }
         }
@@ -75,20 +75,20 @@ import WorkflowParser
         let session = try #require(try await harness.store.read { db in try SessionRecord.fetchOne(db) })
         #expect(session.outcome?.hasPrefix("stopped: stalled") == true)
         let pid = try #require(session.pid)
-        #expect(ProcessFacts.startTime(of: pid) == nil, "the stalled agent process is gone")
+        #expect(ProcessGroup.startTime(of: pid) == nil, "the stalled agent process is gone")
     }
 
     @Test func aTerminalTrackerStateStopsTheRunAndRemovesTheWorkspace() async throws {
         let harness = try OrchestratorHarness(prompt: "Hang.\n@@silence {}")
         defer { harness.cleanup() }
-        _ = try await harness.board.createProject(name: "maestro", key: "MAE")
-        _ = try await harness.board.createIssue(in: "MAE", NewIssue(title: "a"))
+        try await harness.project()
+        try await harness.add("a")
         let workspace = harness.workspaceRoot + "/MAE-1"
         try await harness.running {
             try await harness.eventually("the agent process") {
                 try await harness.store.read { db in try SessionRecord.filter(Column("pid") != nil).fetchCount(db) } == 1
             }
-            _ = try await harness.board.move("MAE-1", to: "cancelled")
+            _ = try await harness.api.moveIssue("MAE-1", to: "cancelled")
             try await harness.eventually("the stop") { await harness.orchestrator.liveRunCount == 0 }
             try await harness.eventually("the session's end") {
                 try await harness.store.read { db in try SessionRecord.fetchOne(db)?.endedAt } != nil
@@ -98,19 +98,19 @@ import WorkflowParser
         #expect(try await harness.issue("MAE-1").lifecycleState == .closed)
         let session = try #require(try await harness.store.read { db in try SessionRecord.fetchOne(db) })
         #expect(session.endedAt != nil)
-        #expect(ProcessFacts.startTime(of: try #require(session.pid)) == nil)
+        #expect(ProcessGroup.startTime(of: try #require(session.pid)) == nil)
     }
 
     @Test func aNonActiveTrackerStateStopsTheRunAndKeepsTheWorkspace() async throws {
         let harness = try OrchestratorHarness(prompt: "Hang.\n@@silence {}")
         defer { harness.cleanup() }
-        _ = try await harness.board.createProject(name: "maestro", key: "MAE")
-        _ = try await harness.board.createIssue(in: "MAE", NewIssue(title: "a"))
+        try await harness.project()
+        try await harness.add("a")
         try await harness.running {
             try await harness.eventually("the agent process") {
                 try await harness.store.read { db in try SessionRecord.filter(Column("pid") != nil).fetchCount(db) } == 1
             }
-            _ = try await harness.board.move("MAE-1", to: "backlog")
+            _ = try await harness.api.moveIssue("MAE-1", to: "backlog")
             try await harness.eventually("the stop") { await harness.orchestrator.liveRunCount == 0 }
         }
         #expect(try await harness.issue("MAE-1").lifecycleState == .released)
@@ -124,16 +124,28 @@ import WorkflowParser
                 "Ask.\n@@userInput {\"questions\": [{\"id\": \"q1\", \"header\": \"Which\", \"question\": \"Which database?\", \"options\": []}]}\n@@toolCall {\"tool\": \"kanban_move\", \"arguments\": {\"state\": \"human_review\"}}"
         )
         defer { harness.cleanup() }
-        _ = try await harness.board.createProject(name: "maestro", key: "MAE")
-        _ = try await harness.board.createIssue(in: "MAE", NewIssue(title: "a"))
+        try await harness.project()
+        try await harness.add("a")
         try await harness.running {
             try await harness.eventually("the question") { try await harness.issue("MAE-1").lifecycleState == .blocked }
             #expect(try await harness.issue("MAE-1").blockReason == .inputRequired)
-            let issueId = try await harness.issue("MAE-1").id!
-            try await harness.store.write { db in
-                var command = OperatorCommandRecord(issueId: issueId, command: .operatorAnswered, payload: #"{"answer":"sqlite"}"#, at: Date())
-                try command.insert(db)
-            }
+            // The question is where every surface can see and answer it.
+            let pending = try await harness.api.pendingRequests("MAE-1")
+            #expect(pending.count == 1)
+            let request = try #require(pending.first)
+            #expect(request.kind == "question" && request.issue == "MAE-1" && request.accepts == [])
+            #expect(request.detail.questions.map(\.question) == ["Which database?"])
+            let detail = try await harness.api.issueDetail("MAE-1")
+            #expect(detail.pendingRequests == pending)
+            #expect(detail.allowedCommands.contains("answer"))
+            // An answer is addressed to a request that waits; another id is refused before the daemon sees it.
+            let misaddressed = await apiError { _ = try await harness.api.submit(.answer, to: "MAE-1", answer: "sqlite", requestId: "nope") }
+            #expect(misaddressed?.code == "request_not_found")
+            let verdict = try await harness.api.submit(.answer, to: "MAE-1", answer: "sqlite", wait: .seconds(20))
+            #expect(verdict.status == .applied && verdict.daemon)
+            #expect(verdict.transition?.event == .operatorAnswered && verdict.transition?.from == .blocked)
+            #expect(verdict.transition?.details["request_id"] == request.id)
+            #expect(verdict.transition?.details["answer"] == "sqlite")
             try await harness.eventually("the hand-off") { try await harness.issue("MAE-1").lifecycleState == .review }
         }
         let events = try await harness.log("MAE-1").map(\.event)
@@ -141,5 +153,8 @@ import WorkflowParser
         let command = try await harness.store.read { db in try OperatorCommandRecord.fetchOne(db) }
         #expect(command?.status == .applied)
         #expect(try await harness.issue("MAE-1").trackerState == "human_review")
+        #expect(try await harness.api.pendingRequests("MAE-1").isEmpty)
+        let resolution = try await harness.store.read { db in try AgentRequestRecord.fetchOne(db)?.resolution }
+        #expect(resolution == "answered: sqlite")
     }
 }

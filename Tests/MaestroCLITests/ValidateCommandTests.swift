@@ -54,9 +54,13 @@ import Testing
         #expect(valid.status == 0)
         let report = try JSONSerialization.jsonObject(with: Data(valid.stdout.utf8)) as? [String: Any]
         #expect(report?["valid"] as? Bool == true)
+        // snake_case keys, as every surface's JSON.
         let summary = report?["summary"] as? [String: Any]
-        #expect(summary?["maxConcurrentAgents"] as? Int == 4)
-        #expect((summary?["lifecycleStates"] as? [String])?.first == "queued")
+        #expect(summary?["max_concurrent_agents"] as? Int == 4)
+        #expect((summary?["lifecycle_states"] as? [String])?.first == "queued")
+        #expect((summary?["max_concurrent_agents_by_state"] as? [String: Int]) == ["in_progress": 3])
+        #expect((summary?["tracker"] as? [String: Any])?["active_states"] as? [String] == ["todo", "in_progress"])
+        #expect(summary?["maxConcurrentAgents"] == nil)
 
         let directory = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

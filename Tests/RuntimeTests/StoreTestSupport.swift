@@ -2,24 +2,10 @@ import Dispatch
 import Foundation
 import GRDB
 import Runtime
+@_exported import RuntimeTesting
 import StateMachine
 import Testing
 import WorkflowParser
-
-/// A temporary directory with a store file in it, removed by `cleanup()`.
-struct TemporaryStore {
-    let directory: URL
-    var path: String { directory.appendingPathComponent("maestro.sqlite").path }
-
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("maestro-store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    func open() throws -> Store { try Store.open(path: path) }
-
-    func cleanup() { try? FileManager.default.removeItem(at: directory) }
-}
 
 /// Runs a program to its end on a dispatch thread (never blocking the Swift concurrency pool) and
 /// returns its exit status and output (standard output and error together).

@@ -140,7 +140,7 @@ import WorkflowParser
         // The background child was in the hook's process group, so it died with it.
         var alive = true
         for _ in 0..<100 where alive {
-            alive = ProcessFacts.startTime(of: child) != nil
+            alive = ProcessGroup.startTime(of: child) != nil
             if alive { try await Task.sleep(for: .milliseconds(20)) }
         }
         #expect(!alive, "the hook's child \(child) survived the timeout")

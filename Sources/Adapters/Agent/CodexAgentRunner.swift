@@ -48,12 +48,15 @@ public struct CodexAgentRunner: AgentRunner {
                 return nil
             }
             group.addTask {
-                for await text in control.answers {
-                    guard let request = await pending.oldest() else { continue }
+                for await answer in control.answers {
+                    guard let request = await pending.request(answer.requestId) else {
+                        await report(.diagnostic("answer to \(answer.requestId) not delivered: no such pending request"))
+                        continue
+                    }
                     do {
-                        try await runner.answer(request.id, with: Self.answer(text, for: request))
+                        try await runner.answer(request.id, with: Self.answer(answer.text, for: request))
                     } catch {
-                        await report(.diagnostic("answer not delivered: \(error)"))
+                        await report(.diagnostic("answer to \(answer.requestId) not delivered: \(error)"))
                     }
                 }
                 return nil
@@ -84,23 +87,52 @@ public struct CodexAgentRunner: AgentRunner {
         }
     }
 
-    /// Maps an operator's text to the answer a request takes: approvals take `approve`,
-    /// `approve-session`, `deny` or `cancel`; questions take the text as the answer to each question.
+    /// Maps an operator's answer (already checked by the Runtime API against what the request
+    /// accepts) to the protocol's answer: approvals take `approve`, `approve-session`, `deny` or
+    /// `cancel`; elicitations `accept`, `decline` or `cancel`; questions take the text as the
+    /// answer to each question.
     static func answer(_ text: String, for request: PendingServerRequest) -> OperatorAnswer {
         let word = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         switch request.kind {
         case .userInput:
             return .answers(Dictionary(uniqueKeysWithValues: request.questions.map { ($0.id, [text]) }))
         case .elicitation:
-            return ["decline", "deny", "no"].contains(word) ? .elicitation(.decline, content: nil) : .elicitation(.accept, content: nil)
+            switch word {
+            case "accept": return .elicitation(.accept, content: nil)
+            case "cancel": return .elicitation(.cancel, content: nil)
+            default: return .elicitation(.decline, content: nil)
+            }
         default:
             switch word {
-            case "approve", "yes", "accept": return .approve
-            case "approve-session", "approve_for_session", "always": return .approveForSession
-            case "cancel", "abort": return .cancel
+            case "approve": return .approve
+            case "approve-session": return .approveForSession
+            case "cancel": return .cancel
             default: return .decline
             }
         }
+    }
+
+    /// The request as the runtime shows it and checks answers against.
+    static func agentRequest(_ request: PendingServerRequest) -> AgentRequest {
+        let kind: String
+        var detail = AgentRequestDetail()
+        switch request.kind {
+        case .userInput:
+            kind = "question"
+            detail.questions = request.questions.map {
+                AgentRequestDetail.Question(
+                    id: $0.id, header: $0.header.isEmpty ? nil : $0.header, question: $0.question, options: $0.options,
+                    allowsOther: $0.allowsOther || $0.options.isEmpty)
+            }
+        case .elicitation:
+            kind = "elicitation"
+            detail.reason = request.params["message"]?.stringValue
+        default:
+            kind = "approval"
+            detail.command = request.params["command"].flatMap { $0.stringValue ?? $0.arrayValue?.compactMap(\.stringValue).joined(separator: " ") }
+            detail.reason = request.params["reason"]?.stringValue
+        }
+        return AgentRequest(id: request.id.description, kind: kind, summary: request.summary, detail: detail)
     }
 
     private static func forward(
@@ -122,12 +154,15 @@ public struct CodexAgentRunner: AgentRunner {
             await report(.activity(event: activity.method, message: activity.message))
         case .operatorInputRequested(let request):
             await pending.add(request)
-            await report(.inputRequired("\(request.kind.rawValue): \(request.summary)"))
-        case .operatorRequestResolved(let id, _):
+            await report(.inputRequired(agentRequest(request)))
+        case .operatorRequestResolved(let id, let answered):
             await pending.remove(id)
+            if !answered { await report(.requestResolved(id: id.description)) }
+        case .rateLimits(let limits):
+            await report(.rateLimits(limits.json))
         case .serverError(let error):
             await report(.diagnostic("error notification: \(error.error.message)"))
-        case .malformedLine, .diagnostic, .warning, .unsupportedServerRequest, .processExited, .rateLimits, .approvalAutoAccepted, .toolCall:
+        case .malformedLine, .diagnostic, .warning, .unsupportedServerRequest, .processExited, .approvalAutoAccepted, .toolCall:
             await report(.activity(event: "\(event.kind)".prefix(60).description, message: nil))
         }
     }
@@ -139,5 +174,5 @@ private actor PendingRequests {
 
     func add(_ request: PendingServerRequest) { requests.append(request) }
     func remove(_ id: CodexRequestID) { requests.removeAll { $0.id == id } }
-    func oldest() -> PendingServerRequest? { requests.first }
+    func request(_ id: String) -> PendingServerRequest? { requests.first { $0.id.description == id } }
 }

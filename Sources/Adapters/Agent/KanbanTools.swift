@@ -1,6 +1,5 @@
 import Foundation
-import GRDB
-import Runtime
+public import Runtime
 import StateMachine
 
 /// The kanban board's tools for the agent working on one issue, executed on the host.
@@ -13,13 +12,17 @@ import StateMachine
 ///
 /// Writes are limited to the session's own issue; reads may look at any issue of the board.
 public struct KanbanTools: AgentToolProvider {
-    public let board: KanbanBoard
+    /// The daemon's API: a move commits with its lifecycle consequences.
+    public let api: RuntimeAPI
     /// The identifier of the issue this session works on.
     public let identifier: String
+    /// The board's columns when the session started.
+    public let columns: [String]
 
-    public init(board: KanbanBoard, identifier: String) {
-        self.board = board
+    public init(api: RuntimeAPI, identifier: String, columns: [String]) {
+        self.api = api
         self.identifier = identifier
+        self.columns = columns
     }
 
     public var toolSpecs: [AgentToolSpec] {
@@ -42,10 +45,10 @@ public struct KanbanTools: AgentToolProvider {
             AgentToolSpec(
                 name: "kanban_move",
                 description: "Move this session's kanban issue to a tracker state, e.g. to hand it to review: "
-                    + board.rules.columns.joined(separator: ", ") + ".",
+                    + columns.joined(separator: ", ") + ".",
                 inputSchema: [
                     "type": "object",
-                    "properties": ["state": ["type": "string", "enum": .array(board.rules.columns.map(JSONValue.string))]],
+                    "properties": ["state": ["type": "string", "enum": .array(columns.map(JSONValue.string))]],
                     "required": ["state"], "additionalProperties": false,
                 ]),
         ]
@@ -58,34 +61,34 @@ public struct KanbanTools: AgentToolProvider {
                 return .success(try await describe(arguments["identifier"]?.stringValue ?? identifier))
             case "kanban_comment":
                 guard let body = arguments["body"]?.stringValue else { return .failure("kanban_comment needs a string `body`") }
-                _ = try await board.comment(identifier, body: body, author: "agent")
+                _ = try await api.comment(on: identifier, body: body, author: "agent")
                 return .success("commented on \(identifier)")
             case "kanban_move":
                 guard let state = arguments["state"]?.stringValue else { return .failure("kanban_move needs a string `state`") }
-                let issue = try await board.move(identifier, to: state)
-                return .success("\(issue.identifier) is now in \(issue.trackerState)")
+                let issue = try await api.moveIssue(identifier, to: state)
+                return .success("\(issue.identifier) is now in \(issue.state)")
             default:
                 return .failure("unknown tool \(name)")
             }
-        } catch let error as StoreError {
-            return .failure(error.description)
+        } catch let error as APIError {
+            return .failure(error.message)
         } catch {
             return .failure("\(error)")
         }
     }
 
     private func describe(_ identifier: String) async throws -> String {
-        let detail = try await board.detail(identifier)
+        let detail = try await api.issueDetail(identifier, recentEvents: 0)
         let issue = detail.issue
         var object: [String: JSONValue] = [
             "identifier": .string(issue.identifier), "title": .string(issue.title),
-            "description": issue.description.map(JSONValue.string) ?? .null, "state": .string(issue.trackerState),
+            "description": issue.description.map(JSONValue.string) ?? .null, "state": .string(issue.state),
             "priority": issue.priority.map(JSONValue.int) ?? .null, "labels": .array(issue.labels.map(JSONValue.string)),
         ]
         object["blocked_by"] = .array(
-            detail.blockers.map { ["identifier": .string($0.identifier), "state": .string($0.trackerState)] })
+            issue.blockedBy.map { ["identifier": $0.identifier.map(JSONValue.string) ?? .null, "state": $0.state.map(JSONValue.string) ?? .null] })
         object["comments"] = .array(
-            detail.comments.map { ["author": .string($0.author), "body": .string($0.body), "at": .string($0.createdAt.ISO8601Format())] })
+            detail.comments.map { ["author": .string($0.author), "body": .string($0.body), "at": .string(MaestroJSON.timestamp($0.createdAt))] })
         return JSONValue.object(object).compactText
     }
 }

@@ -1,3 +1,5 @@
+public import Runtime
+
 /// A tool the agent can call, executed by maestro on the host (Codex "dynamic tools").
 public struct AgentToolSpec: Sendable, Hashable {
     public var name: String

@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+internal import Runtime
 internal import Subprocess
 internal import Synchronization
 internal import WorkflowParser
@@ -179,19 +180,12 @@ public final class CodexRunner: Sendable {
                 try? execution.send(signal: .kill)
             }
         }
-        await ProcessGroupSweep.clear(group: execution.processIdentifier.value, grace: options.terminateGrace)
+        await ProcessGroup.terminate(execution.processIdentifier.value, grace: options.terminateGrace)
     }
 
     private static func wait(for outputEnded: ReplyTable<Int, Bool>, upTo limit: Duration) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask { (try? await outputEnded.wait(for: 0)) ?? false }
-            group.addTask {
-                try? await Task.sleep(for: limit)
-                return false
-            }
-            defer { group.cancelAll() }
-            return await group.next()!
-        }
+        let ended = try? await withTimeout(limit) { try await outputEnded.wait(for: 0) }
+        return (ended ?? nil) ?? false
     }
 
     // MARK: - Dynamic tools

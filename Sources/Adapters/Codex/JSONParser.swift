@@ -1,3 +1,5 @@
+import Runtime
+
 /// A strict RFC 8259 parser from UTF-8 bytes to ``JSONValue``.
 ///
 /// The protocol reader parses every line the server writes (thousands of deltas per turn).

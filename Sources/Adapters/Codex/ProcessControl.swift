@@ -63,39 +63,6 @@ enum AppServerLaunch {
     }
 }
 
-/// Finds and ends processes left in a session's process group after its leader exited (a command
-/// the agent started in the background, say).
-enum ProcessGroupSweep {
-    /// Sends SIGTERM to the group if any live member remains, waits up to `grace`, then SIGKILL.
-    static func clear(group: Int32, grace: Duration) async {
-        guard !liveMembers(of: group).isEmpty else { return }
-        kill(-group, SIGTERM)
-        let deadline = ContinuousClock.now + grace
-        while ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
-            if liveMembers(of: group).isEmpty { return }
-        }
-        kill(-group, SIGKILL)
-    }
-
-    /// Pids in process group `group` that are not zombies. Without `/proc` (not Linux), any
-    /// signal-able member counts, which includes a not-yet-reaped leader.
-    static func liveMembers(of group: Int32) -> [Int32] {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else {
-            return kill(-group, 0) == 0 ? [group] : []
-        }
-        return entries.compactMap { entry in
-            guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")")
-            else { return nil }
-            // After the command name: state, ppid, pgrp, …
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 2, fields[0] != "Z", Int32(fields[2]) == group else { return nil }
-            return pid
-        }
-    }
-}
-
 extension ProcessExit {
     init(_ status: TerminationStatus, stderrTail: [String]) {
         switch status {

@@ -1,4 +1,5 @@
 public import Foundation
+public import Runtime
 
 /// The account's rate limits as last reported by `account/rateLimits/updated`.
 ///
@@ -52,5 +53,30 @@ extension RateLimitSnapshot.Credits {
     init?(_ json: JSONValue) {
         guard let hasCredits = json["hasCredits"]?.boolValue else { return nil }
         self.init(hasCredits: hasCredits, unlimited: json["unlimited"]?.boolValue ?? false, balance: json["balance"]?.stringValue)
+    }
+}
+
+extension RateLimitSnapshot {
+    /// The snapshot in maestro's JSON vocabulary (snake_case, RFC 3339 times).
+    public var json: JSONValue {
+        func window(_ window: Window?) -> JSONValue {
+            guard let window else { return .null }
+            return [
+                "used_percent": .double(window.usedPercent),
+                "window_duration_minutes": window.windowDurationMinutes.map(JSONValue.int) ?? .null,
+                "resets_at": window.resetsAt.map { .string(MaestroJSON.timestamp($0)) } ?? .null,
+            ]
+        }
+        return [
+            "limit_id": limitID.map(JSONValue.string) ?? .null,
+            "limit_name": limitName.map(JSONValue.string) ?? .null,
+            "primary": window(primary),
+            "secondary": window(secondary),
+            "credits": credits.map {
+                ["has_credits": .bool($0.hasCredits), "unlimited": .bool($0.unlimited), "balance": $0.balance.map(JSONValue.string) ?? .null]
+            } ?? .null,
+            "plan_type": planType.map(JSONValue.string) ?? .null,
+            "rate_limit_reached_type": rateLimitReachedType.map(JSONValue.string) ?? .null,
+        ]
     }
 }

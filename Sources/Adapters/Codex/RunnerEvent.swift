@@ -1,4 +1,5 @@
 public import Foundation
+public import Runtime
 
 /// Something that happened in a Codex session, reported to the runtime in order.
 ///
@@ -64,12 +65,7 @@ public struct ProcessIdentity: Sendable, Hashable, Codable {
 
     /// The start time of a live process, to compare with a recorded ``startTimeTicks``.
     public static func startTimeTicks(of pid: Int32) -> UInt64? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return nil }
-        // Fields after the command name (which may contain spaces); starttime is field 22 overall.
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.count > 19 ? UInt64(fields[19]) : nil
+        ProcessGroup.startTime(of: pid).map { UInt64($0) }
     }
 }
 

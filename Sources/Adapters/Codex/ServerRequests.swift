@@ -1,4 +1,5 @@
 internal import Foundation
+public import Runtime
 
 /// An operator's answer to a ``PendingServerRequest``.
 public enum OperatorAnswer: Sendable, Hashable {

@@ -1,4 +1,5 @@
 internal import Foundation
+import Runtime
 
 /// What the stdout reader delivers: responses settle our requests, notifications become events and
 /// telemetry, server requests are routed to tools, policy or an operator. Everything runs on the

@@ -1,4 +1,5 @@
 internal import Foundation
+import Runtime
 
 /// A dynamic tool call waiting to be executed off the reader task.
 struct ToolJob: Sendable {

@@ -1,3 +1,4 @@
+import Runtime
 internal import WorkflowParser
 
 /// The conversation of one run: handshake, thread, turns. Requests wait for their replies through
@@ -47,16 +48,7 @@ struct SessionDriver: Sendable {
     func call(_ method: String, _ params: JSONValue) async throws -> JSONValue {
         let id = try await core.startRequest(method, params: params)
         let replies = core.replies
-        let reply = try await withThrowingTaskGroup(of: JSONValue?.self) { group in
-            group.addTask { try await replies.wait(for: id) }
-            group.addTask {
-                try await Task.sleep(for: readTimeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
-        }
-        guard let reply else {
+        guard let reply = try await withTimeout(readTimeout, { try await replies.wait(for: id) }) else {
             await core.abandonRequest(id)
             throw CodexRunnerError.responseTimeout(method: method)
         }

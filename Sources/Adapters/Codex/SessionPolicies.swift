@@ -1,3 +1,4 @@
+import Runtime
 internal import WorkflowParser
 
 /// The policy values a session sends, derived from WORKFLOW.md's `codex` section.

@@ -1,3 +1,5 @@
+import Runtime
+
 /// Token counts of one Codex thread.
 public struct TokenTotals: Sendable, Hashable, Codable {
     public var input: Int

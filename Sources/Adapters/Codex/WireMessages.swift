@@ -1,3 +1,5 @@
+import Runtime
+
 /// The id of a request, ours or the server's. The server numbers its own requests from 0, so the
 /// two id spaces overlap and are only ever told apart by a message's shape.
 public enum CodexRequestID: Sendable, Hashable, CustomStringConvertible {

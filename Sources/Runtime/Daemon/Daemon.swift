@@ -1,27 +1,31 @@
 import Dispatch
 import Foundation
 public import Logging
+public import ServiceLifecycle
 
-/// The daemon's composition: the lock, recovery, and the loops that run until SIGINT or SIGTERM.
+/// The daemon's composition: recovery, then one `ServiceGroup` — the change watcher, the workflow
+/// watcher, the orchestrator and whatever surfaces the caller adds (the HTTP listener, the MCP
+/// endpoint) — until SIGINT or SIGTERM. The first signal shuts the group down gracefully (surfaces
+/// first, then the orchestrator, which stops its runs); a second one cancels it.
 public struct Daemon: Sendable {
     public let orchestrator: Orchestrator
-    public let store: Store
-    public let source: WorkflowSource
     public let logger: Logger
+    /// Surfaces that run beside the orchestrator; shut down before it.
+    public var services: [any Service]
     /// How often WORKFLOW.md is checked for edits.
     public var reloadInterval: Duration = .seconds(1)
+    /// How long shutdown waits for live runs before their issues are marked interrupted anyway.
     public var shutdownTimeout: Duration = .seconds(10)
 
-    public init(orchestrator: Orchestrator, store: Store, source: WorkflowSource, logger: Logger) {
+    public init(orchestrator: Orchestrator, services: [any Service] = [], logger: Logger) {
         self.orchestrator = orchestrator
-        self.store = store
-        self.source = source
+        self.services = services
         self.logger = logger
     }
 
-    /// Recovers, then runs until `stop` yields (the CLI feeds it SIGINT and SIGTERM); then shuts
+    /// Recovers, then runs until `signals` yields (the CLI feeds it SIGINT and SIGTERM); then shuts
     /// down gracefully and returns.
-    public func run(until stop: AsyncStream<Int32>) async throws {
+    public func run(until signals: AsyncStream<Int32>) async throws {
         let report = try await orchestrator.recover()
         logger.info(
             "recovered",
@@ -29,40 +33,43 @@ public struct Daemon: Sendable {
                 "orphans_killed": "\(report.orphansKilled)", "interrupted": "\(report.interrupted.count)",
                 "workspaces_removed": "\(report.workspacesRemoved)",
             ])
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await ChangeWatcher(store: store).run() }
-            group.addTask { await orchestrator.runJobs() }
-            group.addTask { try await orchestrator.runEffects() }
-            group.addTask { try await orchestrator.runScheduler() }
-            group.addTask { try await watchWorkflow() }
-            group.addTask {
-                var signals = stop.makeAsyncIterator()
-                if let signal = await signals.next() {
-                    logger.info("shutting down", metadata: ["signal": "\(signal)"])
+        let store = orchestrator.store
+        let core: [any Service] = [
+            ChangeWatcher(store: store),
+            WorkflowWatcher(source: orchestrator.source, signal: store.changes, interval: reloadInterval),
+            OrchestratorService(orchestrator: orchestrator, shutdownTimeout: shutdownTimeout),
+        ]
+        var configuration = ServiceGroupConfiguration(services: core + services, logger: logger)
+        // Beyond the orchestrator's own bound (it marks runs interrupted after `shutdownTimeout`),
+        // a few seconds for the rest, then cancellation.
+        configuration.maximumGracefulShutdownDuration = shutdownTimeout + .seconds(5)
+        let group = ServiceGroup(configuration: configuration)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                var received = 0
+                for await signal in signals {
+                    received += 1
+                    if received == 1 {
+                        logger.info("shutting down", metadata: ["signal": "\(signal)"])
+                        await group.triggerGracefulShutdown()
+                    } else {
+                        logger.warning("second signal: stopping at once", metadata: ["signal": "\(signal)"])
+                        throw ForcedStop()
+                    }
                 }
-                await orchestrator.shutDown(timeout: shutdownTimeout)
-                throw ShutdownComplete()
             }
-            do {
-                while try await group.next() != nil {}
-            } catch is ShutdownComplete {
-                group.cancelAll()
-            }
+            // The group ends after a graceful shutdown; the signal listener then has nothing to do.
+            try await tasks.next()
+            tasks.cancelAll()
         }
     }
 
-    private struct ShutdownComplete: Error {}
-
-    /// Wakes the scheduler when WORKFLOW.md changes, so the tick reloads it.
-    private func watchWorkflow() async throws {
-        while !Task.isCancelled {
-            try await Task.sleep(for: reloadInterval)
-            if await source.fileChanged() { store.changes.notify() }
-        }
-    }
+    /// A second signal arrived during the graceful shutdown: the group was cancelled.
+    public struct ForcedStop: Error {}
 
     /// SIGINT and SIGTERM as a stream; the default handlers are replaced so the daemon can stop
-    /// gracefully.
+    /// gracefully. Call it first thing, so that a signal during start-up is not lost.
     public static func terminationSignals() -> AsyncStream<Int32> {
         let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
         let sources = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
@@ -75,6 +82,59 @@ public struct Daemon: Sendable {
         let holder = SignalSources(sources)
         continuation.onTermination = { _ in holder.cancel() }
         return stream
+    }
+}
+
+/// The orchestrator's loops as one service. On graceful shutdown it stops dispatching, stops its
+/// runs and waits for them (bounded), then ends its loops.
+public struct OrchestratorService: Service {
+    public let orchestrator: Orchestrator
+    public let shutdownTimeout: Duration
+
+    public init(orchestrator: Orchestrator, shutdownTimeout: Duration = .seconds(10)) {
+        self.orchestrator = orchestrator
+        self.shutdownTimeout = shutdownTimeout
+    }
+
+    public func run() async throws {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await orchestrator.runJobs()
+                return false
+            }
+            group.addTask {
+                try await orchestrator.runEffects()
+                return false
+            }
+            group.addTask {
+                try await orchestrator.runScheduler()
+                return false
+            }
+            group.addTask {
+                try await gracefulShutdown()
+                await orchestrator.shutDown(timeout: shutdownTimeout)
+                return true
+            }
+            // The first to finish is the shutdown, or a loop that failed (its error propagates).
+            _ = try await group.next()
+            group.cancelAll()
+        }
+    }
+}
+
+/// Wakes the scheduler when WORKFLOW.md changes, so its next tick reloads it.
+struct WorkflowWatcher: Service {
+    let source: WorkflowSource
+    let signal: ChangeSignal
+    let interval: Duration
+
+    func run() async throws {
+        // Returns, never throws, on shutdown: the group rethrows a service's error, and a
+        // cancelled sleep is not a failure.
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: interval)
+            if await source.fileChanged() { signal.notify() }
+        }
     }
 }
 

@@ -8,6 +8,8 @@ public struct AgentRunRequest: Sendable {
     public var issueId: Int64
     public var identifier: String
     public var title: String
+    /// The tracker of the issue's project (`kanban`, `linear`): which agent tools the session gets.
+    public var provider: String
     public var phase: Phase
     public var workspacePath: String
     public var workspaceRoot: String
@@ -22,13 +24,15 @@ public struct AgentRunRequest: Sendable {
     public var secretEnvironmentNames: [String]
 
     public init(
-        issueId: Int64, identifier: String, title: String, phase: Phase, workspacePath: String, workspaceRoot: String,
+        issueId: Int64, identifier: String, title: String, provider: String = "kanban", phase: Phase, workspacePath: String,
+        workspaceRoot: String,
         prompt: String, workflow: Workflow, resumeThreadId: String?, resumeTokens: TokenCounts,
         secretEnvironmentNames: [String]
     ) {
         self.issueId = issueId
         self.identifier = identifier
         self.title = title
+        self.provider = provider
         self.phase = phase
         self.workspacePath = workspacePath
         self.workspaceRoot = workspaceRoot
@@ -62,10 +66,42 @@ public enum AgentRunReport: Sendable, Hashable {
     case tokens(TokenCounts)
     /// Any protocol activity, with a short message for the dashboard.
     case activity(event: String, message: String?)
-    /// The agent waits for an operator: the question or approval, as text.
-    case inputRequired(String)
+    /// The agent waits for an operator: a question or an approval the policy does not grant.
+    case inputRequired(AgentRequest)
+    /// A request no longer waits (its turn ended, or the agent withdrew it).
+    case requestResolved(id: String)
+    /// The account's rate limits, as the agent last reported them.
+    case rateLimits(JSONValue)
     /// A line of diagnostics (stderr, malformed output) worth keeping.
     case diagnostic(String)
+}
+
+/// A question or approval an agent waits on.
+public struct AgentRequest: Sendable, Hashable {
+    /// The agent protocol's request id, as text.
+    public var id: String
+    /// `question`, `approval` or `elicitation`.
+    public var kind: String
+    public var summary: String
+    public var detail: AgentRequestDetail
+
+    public init(id: String, kind: String, summary: String, detail: AgentRequestDetail) {
+        self.id = id
+        self.kind = kind
+        self.summary = summary
+        self.detail = detail
+    }
+}
+
+/// An operator's answer, addressed to one pending request.
+public struct AgentAnswer: Sendable, Hashable {
+    public var requestId: String
+    public var text: String
+
+    public init(requestId: String, text: String) {
+        self.requestId = requestId
+        self.text = text
+    }
 }
 
 /// How a run ended.
@@ -82,15 +118,15 @@ public final class AgentRunControl: Sendable {
     private let reason = Mutex<String?>(nil)
     /// Moves from generation 0 once, on the first stop.
     private let stopped = ChangeSignal()
-    public let answers: AsyncStream<String>
-    private let answerSink: AsyncStream<String>.Continuation
+    public let answers: AsyncStream<AgentAnswer>
+    private let answerSink: AsyncStream<AgentAnswer>.Continuation
 
     public init() {
-        (answers, answerSink) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .unbounded)
+        (answers, answerSink) = AsyncStream.makeStream(of: AgentAnswer.self, bufferingPolicy: .unbounded)
     }
 
     /// Delivers an operator's answer to the waiting run.
-    public func answer(_ text: String) { answerSink.yield(text) }
+    public func answer(_ answer: AgentAnswer) { answerSink.yield(answer) }
 
     /// Asks the run to stop; the first reason wins.
     public func stop(reason text: String) {

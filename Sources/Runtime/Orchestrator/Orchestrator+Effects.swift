@@ -26,6 +26,7 @@ extension Orchestrator {
             issue.version == record.version
         else { return }
         let workflow = await source.current
+        let issueId = record.issueId
         for effect in effects {
             switch effect {
             case .claimInTracker:
@@ -37,25 +38,65 @@ extension Orchestrator {
                 let version = record.version
                 enqueue { await self.runAgent(issue, phase: phase, version: version) }
             case .stopRun:
-                liveRuns[record.issueId]?.control.stop(reason: "\(record.event.rawValue) -> \(record.toState.rawValue)")
+                perform(book.stop(issueId, reason: "\(record.event.rawValue) -> \(record.toState.rawValue)"))
             case .deliverAnswer:
-                if let answer = record.payloadObject["answer"] { liveRuns[record.issueId]?.control.answer(answer) }
+                let payload = record.payloadObject
+                guard let text = payload["answer"], let requestId = payload["request_id"] else { continue }
+                perform(book.answer(AgentAnswer(requestId: requestId, text: text), for: issueId, at: clock.now()))
             case .removeWorkspace:
-                enqueue { await self.removeWorkspace(issue) }
+                // Never under a run that is still exiting in the directory: after it is gone.
+                perform(book.afterEnd(issueId, .removeWorkspace))
             case .scheduleContinuation, .scheduleRetry, .resetRetries, .enterPhase, .recordBlock:
                 break  // Store-side effects, already part of the committed row.
             }
         }
     }
 
-    /// Moves an issue in an active tracker state to `tracker.claim_state`.
+    /// Carries out what the run book decided.
+    func perform(_ actions: [RunBook.Action]) {
+        for action in actions {
+            switch action {
+            case .stop(let issueId, let reason):
+                controls[issueId]?.stop(reason: reason)
+                if reason.hasPrefix("stalled") {
+                    logger.warning("run stalled", metadata: ["issue_id": "\(issueId)", "reason": "\(reason)"])
+                }
+            case .deliver(let issueId, let answer):
+                controls[issueId]?.answer(answer)
+                let now = clock.now()
+                let store = store
+                enqueue {
+                    _ = try? await store.record { db in
+                        try db.execute(
+                            sql: "UPDATE agentRequest SET resolvedAt = ?, resolution = ? WHERE issueId = ? AND requestId = ? AND resolvedAt IS NULL",
+                            arguments: [now, "answered: \(answer.text)", issueId, answer.requestId])
+                    }
+                }
+            case .reblock(let issueId, let requestId):
+                enqueue {
+                    let summary =
+                        (try? await self.store.read { db in
+                            try String.fetchOne(
+                                db, sql: "SELECT summary FROM agentRequest WHERE issueId = ? AND requestId = ? AND resolvedAt IS NULL",
+                                arguments: [issueId, requestId])
+                        }) ?? nil
+                    await self.block(issueId, on: requestId, summary: summary ?? "another request waits")
+                }
+            case .removeWorkspace(let issueId):
+                enqueue { await self.removeWorkspace(issueId: issueId) }
+            }
+        }
+    }
+
+    /// Moves an issue in an active tracker state to `tracker.claim_state`, through its tracker.
     private func claim(_ issue: IssueRecord, workflow: Workflow) async {
         guard let claim = workflow.config.tracker.claimState,
             normalizedTrackerState(issue.trackerState) != normalizedTrackerState(claim),
             workflow.machine.policy.trackerStates.active.contains(normalizedTrackerState(issue.trackerState))
         else { return }
         do {
-            try await tracker.writeState(claim, issueId: String(issue.id ?? 0), ifCurrently: issue.trackerState)
+            let view = try await store.read { db in try ViewBuilding.issue(issue, db) }
+            _ = try await providers.provider(view.provider).moveIssue(view, to: claim, ifCurrently: issue.trackerState)
         } catch {
             logger.warning(
                 "claim write-back failed", metadata: ["issue_id": "\(issue.id ?? 0)", "issue_identifier": "\(issue.identifier)", "error": "\(error)"])
@@ -77,12 +118,13 @@ extension Orchestrator {
         do {
             let prepared = try await manager.prepare(identifier: issue.identifier, hookEnvironment: Self.hookEnvironment(issue))
             try await record(hooks: prepared.hooks, issue: issue)
-            try await store.write { db in
+            let now = clock.now()
+            try await store.record { db in
                 var workspace =
                     try WorkspaceRecord.fetchOne(db, key: issue.id)
-                    ?? WorkspaceRecord(issueId: issue.id ?? 0, key: prepared.key, path: prepared.path, at: Date())
+                    ?? WorkspaceRecord(issueId: issue.id ?? 0, key: prepared.key, path: prepared.path, at: now)
                 workspace.path = prepared.path
-                workspace.lastUsedAt = Date()
+                workspace.lastUsedAt = now
                 workspace.removedAt = nil
                 try workspace.save(db)
             }
@@ -98,14 +140,28 @@ extension Orchestrator {
         }
     }
 
-    func removeWorkspace(_ issue: IssueRecord) async {
-        let manager = workspaces(await source.current)
-        if let result = await manager.remove(identifier: issue.identifier, hookEnvironment: Self.hookEnvironment(issue)) {
-            try? await record(hooks: [result], issue: issue)
+    /// `before_remove`, then deletes the workspace. Runs only once the issue's run is gone.
+    func removeWorkspace(issueId: Int64) async {
+        guard let workspace = try? await store.read({ db in try WorkspaceRecord.fetchOne(db, key: issueId) }) else {
+            // No record (an issue whose workspace a crash left unrecorded): go by its identifier.
+            guard let issue = try? await store.read({ db in try IssueRecord.fetchOne(db, key: issueId) }) else { return }
+            return await removeWorkspace(identifier: issue.identifier, issueId: issueId, phase: issue.phase)
         }
-        _ = try? await store.write { db in
-            if var workspace = try WorkspaceRecord.fetchOne(db, key: issue.id) {
-                workspace.removedAt = Date()
+        let identifier = (try? await store.read { db in try IssueRecord.fetchOne(db, key: issueId)?.identifier }) ?? nil
+        await removeWorkspace(identifier: identifier ?? workspace.key, issueId: issueId, phase: nil)
+    }
+
+    private func removeWorkspace(identifier: String, issueId: Int64, phase: Phase?) async {
+        let manager = workspaces(await source.current)
+        var environment = ["MAESTRO_ISSUE_ID": String(issueId)]
+        if let phase { environment["MAESTRO_ISSUE_PHASE"] = phase.rawValue }
+        if let result = await manager.remove(identifier: identifier, hookEnvironment: environment) {
+            await keepEvent(issueId: issueId, sessionId: nil, kind: "hook.\(result.hook)", message: "\(result.status)\n\(result.output)")
+        }
+        let now = clock.now()
+        _ = try? await store.record { db in
+            if var workspace = try WorkspaceRecord.fetchOne(db, key: issueId) {
+                workspace.removedAt = now
                 try workspace.update(db)
             }
         }
@@ -122,10 +178,11 @@ extension Orchestrator {
                     "issue_id": "\(issue.id ?? 0)", "issue_identifier": "\(issue.identifier)", "hook": "\(result.hook)", "status": "\(result.status)",
                 ])
         }
-        try await store.write { db in
+        let now = clock.now()
+        try await store.record { db in
             for result in hooks {
                 var event = RuntimeEventRecord(
-                    issueId: issue.id, sessionId: nil, kind: "hook.\(result.hook)", message: "\(result.status)\n\(result.output)", at: Date())
+                    issueId: issue.id, sessionId: nil, kind: "hook.\(result.hook)", message: "\(result.status)\n\(result.output)", at: now)
                 try event.append(db)
             }
         }

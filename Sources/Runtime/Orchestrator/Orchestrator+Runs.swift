@@ -11,38 +11,36 @@ extension Orchestrator {
     /// finds it; and it starts only while the issue is still at the version whose transition asked
     /// for it.
     func runAgent(_ issue: IssueRecord, phase: Phase, version: Int) async {
-        let workflow = await source.current
-        let machine = workflow.machine
         let issueId = issue.id ?? 0
         // A previous run of this issue still stopping (a cancel, then a quick retry) ends first.
-        if let previous = liveRuns[issueId] {
-            previous.control.stop(reason: "superseded by a new run")
-            let deadline = ContinuousClock.now + .seconds(30)
-            while liveRuns[issueId] != nil, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-            guard liveRuns[issueId] == nil else {
+        if book.runs[issueId] != nil {
+            perform(book.stop(issueId, reason: "superseded by a new run"))
+            guard await waitUntilGone(issueId, upTo: .seconds(30)) else {
                 logger.error("the previous run did not stop", metadata: ["issue_id": "\(issueId)", "issue_identifier": "\(issue.identifier)"])
+                let machine = await source.current.machine
                 _ = try? await apply(.runFailed, to: issue, machine: machine, error: "the previous run of this issue did not stop")
                 return
             }
         }
+        guard book.register(issueId, identifier: issue.identifier, phase: phase, at: clock.now()) else { return }
         let control = AgentRunControl()
-        liveRuns[issueId] = LiveRun(identifier: issue.identifier, phase: phase, sessionId: 0, control: control, lastActivity: Date())
+        controls[issueId] = control
+        let workflow = await source.current
         let current = try? await store.read { db in try IssueRecord.fetchOne(db, key: issueId) }
         guard let current, current.version == version, control.stopReason == nil else {
-            liveRuns[issueId] = nil
-            return  // A later transition decided otherwise.
+            return await unregister(issueId)  // A later transition decided otherwise.
         }
         let prepared: (request: AgentRunRequest, sessionId: Int64)
         do {
             prepared = try await prepareRun(current, phase: phase, workflow: workflow)
         } catch {
-            liveRuns[issueId] = nil
+            await unregister(issueId)
             logger.warning(
                 "run could not start", metadata: ["issue_id": "\(issueId)", "issue_identifier": "\(issue.identifier)", "error": "\(error)"])
-            _ = try? await apply(.runFailed, to: current, machine: machine, error: "\(error)")
+            _ = try? await apply(.runFailed, to: current, machine: workflow.machine, error: "\(error)")
             return
         }
-        liveRuns[issueId]?.sessionId = prepared.sessionId
+        book.started(issueId, sessionId: prepared.sessionId)
         logger.info(
             "run started",
             metadata: [
@@ -55,8 +53,35 @@ extension Orchestrator {
             shouldContinue: { await self.shouldContinue(issueId: issueId, control: control) })
         // The run stays registered until its bookkeeping is written, so a shutdown waiting for live
         // runs also waits for their sessions to be closed and their endings applied.
-        await finish(issue, phase: phase, sessionId: prepared.sessionId, ending: ending, stopReason: control.stopReason, workflow: workflow)
-        liveRuns[issueId] = nil
+        await finish(current, phase: phase, sessionId: prepared.sessionId, ending: ending, stopReason: control.stopReason, workflow: workflow)
+        await unregister(issueId)
+    }
+
+    /// Forgets a run, closes what it left waiting, and carries out the work that waited for it.
+    private func unregister(_ issueId: Int64) async {
+        controls[issueId] = nil
+        let actions = book.ended(issueId)
+        let now = clock.now()
+        _ = try? await store.record { db in
+            try db.execute(
+                sql: "UPDATE agentRequest SET resolvedAt = ?, resolution = 'the run ended' WHERE issueId = ? AND resolvedAt IS NULL",
+                arguments: [now, issueId])
+        }
+        runsChanged.notify()
+        perform(actions)
+    }
+
+    /// Waits until no run of the issue is registered, up to `limit`.
+    func waitUntilGone(_ issueId: Int64, upTo limit: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while book.runs[issueId] != nil {
+            let generation = runsChanged.generation
+            let signal = runsChanged
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else { return false }
+            _ = try? await withTimeout(remaining) { await signal.wait(after: generation) }
+        }
+        return true
     }
 
     /// Renders the prompt, resolves the workspace and records the session.
@@ -68,7 +93,7 @@ extension Orchestrator {
             throw WorkspaceError.notADirectory(path)
         }
         guard let template = PromptContext.template(for: phase, in: workflow) else {
-            throw StoreError.invalidValue("the workflow has no \(phase.rawValue) prompt")
+            throw APIError(.invalidValue, "the workflow has no \(phase.rawValue) prompt")
         }
         let (blockers, project, previous, resume) = try await store.read { db in
             (
@@ -78,21 +103,21 @@ extension Orchestrator {
             )
         }
         let variables = PromptContext.variables(
-            issue: issue, blockers: blockers, project: project, phase: phase, previousRuns: previous,
-            dispatchable: true)
+            issue: issue, blockers: blockers, project: project, phase: phase, previousRuns: previous, dispatchable: true)
         let prompt = try template.render(variables)
+        let now = clock.now()
         let sessionId = try await store.write { db in
-            var session = SessionRecord(issueId: issueId, phase: phase, at: Date())
+            var session = SessionRecord(issueId: issueId, phase: phase, at: now)
             session.threadId = resume?.threadId
             try session.insert(db)
             return session.id ?? 0
         }
         let request = AgentRunRequest(
-            issueId: issueId, identifier: issue.identifier, title: issue.title, phase: phase, workspacePath: path,
-            workspaceRoot: workflow.config.workspaceRoot, prompt: prompt, workflow: workflow, resumeThreadId: resume?.threadId,
-            resumeTokens: TokenCounts(
-                input: resume?.inputTokens ?? 0, output: resume?.outputTokens ?? 0, total: resume?.totalTokens ?? 0),
-            secretEnvironmentNames: tracker.secretEnvironmentNames)
+            issueId: issueId, identifier: issue.identifier, title: issue.title, provider: project?.provider ?? "kanban", phase: phase,
+            workspacePath: path, workspaceRoot: workflow.config.workspaceRoot, prompt: prompt, workflow: workflow,
+            resumeThreadId: resume?.threadId,
+            resumeTokens: TokenCounts(input: resume?.inputTokens ?? 0, output: resume?.outputTokens ?? 0, total: resume?.totalTokens ?? 0),
+            secretEnvironmentNames: providers.secretEnvironmentNames)
         return (request, sessionId)
     }
 
@@ -101,26 +126,28 @@ extension Orchestrator {
     func shouldContinue(issueId: Int64, control: AgentRunControl) async -> Bool {
         guard control.stopReason == nil, dispatching else { return false }
         // The done phase has no tracker state left to wait for: one turn finishes it.
-        guard liveRuns[issueId]?.phase != .done else { return false }
-        let workflow = await source.current
-        guard let issue = try? await store.read({ db in try IssueRecord.fetchOne(db, key: issueId) }),
-            let snapshot = try? await tracker.fetchIssues(ids: [String(issueId)])
-        else { return false }
-        return Self.standing(of: snapshot.first, issue: issue, workflow: workflow) == .fitsPhase
+        guard book.runs[issueId]?.phase != .done else { return false }
+        guard let issue = try? await store.read({ db in try IssueRecord.fetchOne(db, key: issueId) }) else { return false }
+        await refresh([issue])
+        let rules = LifecycleRules(workflow: await source.current)
+        let standing = try? await store.read { db -> TrackerStanding? in
+            guard let issue = try IssueRecord.fetchOne(db, key: issueId) else { return nil }
+            return try Reconciler.standing(of: issue, rules: rules, db)
+        }
+        return standing == .fitsPhase
     }
 
     /// Records what a live run reports. Activity stays in memory until the next tick flushes it;
-    /// everything that matters after a crash (process, thread, tokens) is written at once.
+    /// what matters after a crash (process, thread, tokens) is written at once, without waking
+    /// anyone: telemetry decides nothing.
     func receive(_ report: AgentRunReport, issueId: Int64, sessionId: Int64) async {
-        liveRuns[issueId]?.lastActivity = Date()
+        book.record(report, for: issueId, at: clock.now())
         switch report {
-        case .activity(let event, let message):
-            liveRuns[issueId]?.lastEvent = event
-            if let message { liveRuns[issueId]?.lastMessage = String(message.prefix(500)) }
-            liveRuns[issueId]?.dirty = true
+        case .activity: break
         case .processStarted(let pid, let startTime):
             await updateSession(sessionId) {
-                $0.pid = pid; $0.processStartTime = startTime
+                $0.pid = pid
+                $0.processStartTime = startTime
             }
         case .threadStarted(let thread):
             await updateSession(sessionId) { $0.threadId = thread }
@@ -132,43 +159,74 @@ extension Orchestrator {
                 $0.outputTokens = counts.output
                 $0.totalTokens = counts.total
             }
-        case .inputRequired(let question):
-            await keepEvent(issueId: issueId, sessionId: sessionId, kind: "agent.input_required", message: question)
-            if let issue = try? await store.read({ db in try IssueRecord.fetchOne(db, key: issueId) }) {
-                _ = try? await apply(
-                    .inputRequired, to: issue, machine: await source.current.machine, payload: ["question": String(question.prefix(2000))])
+        case .inputRequired(let request):
+            await requestInput(request, issueId: issueId, sessionId: sessionId)
+        case .requestResolved(let id):
+            let now = clock.now()
+            _ = try? await store.record { db in
+                try db.execute(
+                    sql:
+                        "UPDATE agentRequest SET resolvedAt = ?, resolution = 'withdrawn' WHERE issueId = ? AND requestId = ? AND resolvedAt IS NULL",
+                    arguments: [now, issueId, id])
             }
+        case .rateLimits(let limits):
+            rateLimits = limits
         case .diagnostic(let line):
             await keepEvent(issueId: issueId, sessionId: sessionId, kind: "agent.diagnostic", message: line)
         }
     }
 
-    private func updateSession(_ id: Int64, _ change: @escaping @Sendable (inout SessionRecord) -> Void) async {
+    /// Keeps the request where every process can see and answer it, and blocks the issue on it.
+    private func requestInput(_ request: AgentRequest, issueId: Int64, sessionId: Int64) async {
+        let now = clock.now()
+        let detail = (try? MaestroJSON.text(request.detail)) ?? "{}"
         _ = try? await store.write { db in
+            var record = AgentRequestRecord(
+                issueId: issueId, sessionId: sessionId, requestId: request.id, kind: request.kind, summary: request.summary,
+                detail: detail, at: now)
+            try record.insert(db)
+            var event = RuntimeEventRecord(
+                issueId: issueId, sessionId: sessionId, kind: "agent.input_required", message: "\(request.kind) \(request.id): \(request.summary)",
+                at: now)
+            try event.append(db)
+        }
+        await block(issueId, on: request.id, summary: request.summary)
+    }
+
+    /// Applies `input_required` for a pending request (rejected, and harmless, when already blocked).
+    func block(_ issueId: Int64, on requestId: String, summary: String) async {
+        guard let issue = try? await store.read({ db in try IssueRecord.fetchOne(db, key: issueId) }) else { return }
+        _ = try? await apply(
+            .inputRequired, to: issue, machine: await source.current.machine,
+            payload: ["question": String(summary.prefix(2000)), "request_id": requestId])
+    }
+
+    private func updateSession(_ id: Int64, _ change: @escaping @Sendable (inout SessionRecord) -> Void) async {
+        _ = try? await store.record { db in
             guard var session = try SessionRecord.fetchOne(db, key: id) else { return }
             change(&session)
             try session.update(db)
         }
     }
 
-    private func keepEvent(issueId: Int64, sessionId: Int64, kind: String, message: String) async {
-        _ = try? await store.write { db in
-            var event = RuntimeEventRecord(issueId: issueId, sessionId: sessionId, kind: kind, message: message, at: Date())
+    func keepEvent(issueId: Int64, sessionId: Int64?, kind: String, message: String) async {
+        let now = clock.now()
+        _ = try? await store.record { db in
+            var event = RuntimeEventRecord(issueId: issueId, sessionId: sessionId, kind: kind, message: message, at: now)
             try event.append(db)
         }
     }
 
-    /// Writes the live runs' last event and message; called every tick.
+    /// Writes the live runs' last event and message; called every tick. Wakes nobody.
     func flushTelemetry() async throws {
-        let dirty = liveRuns.filter(\.value.dirty)
+        let dirty = book.takeDirty()
         guard !dirty.isEmpty else { return }
-        for id in dirty.keys { liveRuns[id]?.dirty = false }
-        try await store.pool.write { db in
-            for run in dirty.values {
-                guard var session = try SessionRecord.fetchOne(db, key: run.sessionId) else { continue }
+        try await store.record { db in
+            for run in dirty {
+                guard let id = run.sessionId, var session = try SessionRecord.fetchOne(db, key: id) else { continue }
                 session.lastEvent = run.lastEvent
                 session.lastMessage = run.lastMessage
-                session.lastEventAt = run.lastActivity
+                session.lastEventAt = run.lastEventAt
                 try session.update(db)
             }
         }
@@ -188,31 +246,59 @@ extension Orchestrator {
             case .failed(let reason): "failed: \(reason)"
             case .stopped: "stopped: \(stopReason ?? "requested")"
             }
-        await updateSession(sessionId) {
-            $0.endedAt = Date()
-            $0.outcome = outcome
+        if let run = book.runs[issueId] {
+            let now = clock.now()
+            // Quietly: the ending's transition, next, is what wakes anyone.
+            _ = try? await store.record { db in
+                guard var session = try SessionRecord.fetchOne(db, key: sessionId) else { return }
+                session.endedAt = now
+                session.outcome = outcome
+                session.lastEvent = run.lastEvent ?? session.lastEvent
+                session.lastMessage = run.lastMessage ?? session.lastMessage
+                session.lastEventAt = run.lastEventAt ?? session.lastEventAt
+                try session.update(db)
+            }
         }
         logger.info(
             "run ended",
             metadata: ["issue_id": "\(issueId)", "issue_identifier": "\(issue.identifier)", "session_id": "\(sessionId)", "outcome": "\(outcome)"])
-        let workflow = await source.current
         switch ending {
         case .completed:
-            _ = try? await applyTrackerStanding(
-                issueId: issueId, event: .runEnded, workflow: workflow, payload: ["session": String(sessionId)])
+            await applyRunEnded(issueId: issueId, sessionId: sessionId)
         case .failed(let reason):
-            await applyFailure(issueId: issueId, sessionId: sessionId, reason: reason, workflow: workflow)
+            await applyFailure(issueId: issueId, sessionId: sessionId, reason: reason)
         case .stopped:
             // A stall is a failure to retry; other stops follow a transition that already decided.
             if let stopReason, stopReason.hasPrefix("stalled") {
-                await applyFailure(issueId: issueId, sessionId: sessionId, reason: stopReason, workflow: workflow)
+                await applyFailure(issueId: issueId, sessionId: sessionId, reason: stopReason)
             }
         }
     }
 
-    private func applyFailure(issueId: Int64, sessionId: Int64, reason: String, workflow: Workflow) async {
+    /// `run_ended` with the tracker standing read, after a refresh, in the same transaction.
+    private func applyRunEnded(issueId: Int64, sessionId: Int64) async {
         guard let issue = try? await store.read({ db in try IssueRecord.fetchOne(db, key: issueId) }) else { return }
-        _ = try? await apply(.runFailed, to: issue, machine: workflow.machine, payload: ["session": String(sessionId)], error: reason)
+        await refresh([issue])
+        let rules = LifecycleRules(workflow: await source.current)
+        let now = clock.now()
+        do {
+            let outcome = try await store.write { db -> TransitionOutcome? in
+                guard let current = try IssueRecord.fetchOne(db, key: issueId) else { return nil }
+                let standing = try Reconciler.standing(of: current, rules: rules, db)
+                return try TransitionStore.apply(
+                    .runEnded, to: issueId, in: db, machine: rules.machine, facts: TransitionFacts(standing: standing),
+                    payload: ["session": String(sessionId), "standing": standing.rawValue], now: now)
+            }
+            if let outcome { log(outcome, issue: issue) }
+        } catch {
+            logger.error("recording the run's end failed", metadata: ["issue_id": "\(issueId)", "error": "\(error)"])
+        }
+    }
+
+    private func applyFailure(issueId: Int64, sessionId: Int64, reason: String) async {
+        guard let issue = try? await store.read({ db in try IssueRecord.fetchOne(db, key: issueId) }) else { return }
+        _ = try? await apply(
+            .runFailed, to: issue, machine: await source.current.machine, payload: ["session": String(sessionId)], error: reason)
     }
 
     // MARK: - Shutdown
@@ -221,14 +307,16 @@ extension Orchestrator {
     /// to end; their issues move on through `interrupted` so a restart resumes them.
     public func shutDown(timeout: Duration = .seconds(10)) async {
         dispatching = false
-        let live = liveRuns
-        for run in live.values { run.control.stop(reason: "daemon shutdown") }
+        let live = Array(book.runs.keys)
+        for issueId in live { perform(book.stop(issueId, reason: "daemon shutdown")) }
         let deadline = ContinuousClock.now + timeout
-        while !liveRuns.isEmpty, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
+        while !book.isEmpty, ContinuousClock.now < deadline {
+            let generation = runsChanged.generation
+            let signal = runsChanged
+            _ = try? await withTimeout(deadline - ContinuousClock.now) { await signal.wait(after: generation) }
         }
         let machine = await source.current.machine
-        for id in live.keys {
+        for id in live {
             guard let issue = try? await store.read({ db in try IssueRecord.fetchOne(db, key: id) }) else { continue }
             _ = try? await apply(.interrupted, to: issue, machine: machine, payload: ["reason": "daemon shutdown"])
         }

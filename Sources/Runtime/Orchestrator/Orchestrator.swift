@@ -2,38 +2,44 @@ public import Foundation
 import GRDB
 public import Logging
 import StateMachine
-import WorkflowParser
+public import WorkflowParser
 
-/// Drives issues through the compiled lifecycle: ticks (retries due, operator commands, stall
-/// detection, reconciliation, dispatch), the effects of committed transitions, and agent runs.
+/// Drives issues through the compiled lifecycle: ticks (retries due, operator commands, board
+/// changes from other processes, stall checks, reconciliation, dispatch), the effects of committed
+/// transitions, and agent runs.
 ///
-/// Every lifecycle change goes through ``TransitionStore``; the orchestrator's memory holds only the
-/// live runs' handles. Long work (workspace preparation, runs, hooks) runs as child tasks of
-/// ``runJobs()``, which the daemon runs in its task group.
+/// Every lifecycle change goes through ``TransitionStore`` with the machine of the workflow in force
+/// now. The orchestrator's memory holds the live runs (``RunBook``) and their handles. Long work
+/// (workspace preparation, runs, hooks) runs as child tasks of ``runJobs()``.
 public actor Orchestrator {
     public let store: Store
-    public let tracker: any Tracker
+    /// The daemon's board: tracker facts written through it are reconciled in the same transaction.
+    public let board: Board
+    public let providers: Providers
     public let runner: any AgentRunner
     public let source: WorkflowSource
+    public let clock: any RuntimeClock
+    /// The daemon's environment without tracker secrets, for hooks and agents.
     public let environment: [String: String]
     let logger: Logger
+    /// Called at start and after every applied reload, to publish what other processes need.
+    let onWorkflow: (@Sendable (Workflow, Int) async -> Void)?
 
-    /// The runs that are live now, by issue id.
-    var liveRuns: [Int64: LiveRun] = [:]
+    var book = RunBook()
+    var controls: [Int64: AgentRunControl] = [:]
+    /// Signalled when a run ends; waiters for a run to be gone wait on it.
+    let runsChanged = ChangeSignal()
+    /// Wakes the scheduler without a store write (a refresh request).
+    let wake = ChangeSignal()
     var dispatching = true
+    var rateLimits: JSONValue?
+    var refreshRequested = false
+    var nextPoll = Date.distantPast
+    var appliedRevision = 0
+    /// Ticks run so far; tests read it to prove the daemon idles.
+    public private(set) var tickCount = 0
     let jobs: AsyncStream<Job>
     let jobSink: AsyncStream<Job>.Continuation
-
-    struct LiveRun {
-        var identifier: String
-        var phase: Phase
-        var sessionId: Int64
-        var control: AgentRunControl
-        var lastActivity: Date
-        var lastEvent: String?
-        var lastMessage: String?
-        var dirty = false
-    }
 
     /// A unit of long work, run as a child task of ``runJobs()``.
     struct Job: Sendable {
@@ -41,16 +47,26 @@ public actor Orchestrator {
     }
 
     public init(
-        store: Store, tracker: any Tracker, runner: any AgentRunner, source: WorkflowSource,
-        environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger = Logger(label: "maestro")
+        board: Board, providers: Providers, runner: any AgentRunner, source: WorkflowSource, clock: any RuntimeClock = SystemClock(),
+        environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger = Logger(label: "maestro"),
+        onWorkflow: (@Sendable (Workflow, Int) async -> Void)? = nil
     ) {
-        self.store = store
-        self.tracker = tracker
+        self.store = board.store
+        self.board = board
+        self.providers = providers
         self.runner = runner
         self.source = source
-        self.environment = environment.filter { !tracker.secretEnvironmentNames.contains($0.key) }
+        self.clock = clock
+        let secrets = Set(providers.secretEnvironmentNames)
+        self.environment = environment.filter { !secrets.contains($0.key) }
         self.logger = logger
+        self.onWorkflow = onWorkflow
         (jobs, jobSink) = AsyncStream.makeStream(of: Job.self, bufferingPolicy: .unbounded)
+    }
+
+    /// The daemon's board for a workflow source: facts it writes are judged by the workflow in force.
+    public static func daemonBoard(store: Store, source: WorkflowSource, clock: any RuntimeClock = SystemClock()) -> Board {
+        Board(store: store, rules: { LifecycleRules(workflow: await source.current) }, clock: clock)
     }
 
     /// Runs queued jobs as child tasks until cancelled.
@@ -67,48 +83,62 @@ public actor Orchestrator {
     }
 
     /// The number of live runs.
-    public var liveRunCount: Int { liveRuns.count }
+    public var liveRunCount: Int { book.runs.count }
 
     // MARK: - Scheduling
 
-    /// Ticks now, then whenever the store changes, a retry falls due, or the poll interval passes.
+    /// Ticks now, then whenever the store changes, a retry or a stall check falls due, a refresh is
+    /// asked for, or the poll interval passes.
     public func runScheduler() async throws {
         while !Task.isCancelled {
-            let generation = store.changes.generation
-            let wake = try await tick()
-            let delay = max(wake.timeIntervalSinceNow, 0.001)
-            await Self.wait(for: store.changes, after: generation, upTo: .milliseconds(Int64(delay * 1000)))
+            let changes = store.changes.generation
+            let woken = wake.generation
+            let next = try await tick()
+            await Self.wait(store.changes, after: changes, or: wake, after: woken, until: next, clock: clock)
         }
     }
 
-    private static func wait(for signal: ChangeSignal, after generation: UInt64, upTo timeout: Duration) async {
+    private static func wait(
+        _ changes: ChangeSignal, after changed: UInt64, or wake: ChangeSignal, after woken: UInt64, until deadline: Date,
+        clock: any RuntimeClock
+    ) async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await signal.wait(after: generation) }
-            group.addTask { try? await Task.sleep(for: timeout) }
+            group.addTask { await changes.wait(after: changed) }
+            group.addTask { await wake.wait(after: woken) }
+            group.addTask { try? await clock.sleep(until: deadline) }
             await group.next()
             group.cancelAll()
         }
     }
 
-    /// One pass: reload, retries due, operator commands, stall detection, reconciliation, dispatch.
-    /// Returns when the next tick is due at the latest.
+    /// One pass: reload, retries due, operator commands, board changes, stalls, telemetry,
+    /// reconciliation on poll, dispatch. Returns when the next tick is due at the latest.
     @discardableResult
-    public func tick(now: Date = Date()) async throws -> Date {
+    public func tick() async throws -> Date {
+        tickCount += 1
         let workflow = await reloadWorkflow()
-        let machine = workflow.machine
+        let rules = LifecycleRules(workflow: workflow)
+        let now = clock.now()
         for issue in try await store.read({ db in try IssueRecord.due(at: now, db) }) {
-            _ = try await apply(.retryDue, to: issue, machine: machine, expectedVersion: issue.version)
+            _ = try await apply(.retryDue, to: issue, machine: rules.machine, expectedVersion: issue.version)
         }
-        try await applyOperatorCommands(machine: machine)
-        detectStalls(workflow: workflow, now: now)
+        try await applyOperatorCommands(machine: rules.machine)
+        let reconciled = try await Reconciler.catchUp(store: store, rules: rules, now: clock.now())
+        if reconciled > 0 { logger.debug("reconciled board changes", metadata: ["transitions": "\(reconciled)"]) }
+        perform(book.stopStalled(at: clock.now(), limitMs: workflow.config.codex.stallTimeoutMs))
         try await flushTelemetry()
-        try await reconcileLiveRuns(workflow: workflow)
-        if dispatching { try await dispatch(machine: machine) }
+        let interval = Double(workflow.config.pollingIntervalMs) / 1000
+        if refreshRequested || clock.now() >= nextPoll {
+            refreshRequested = false
+            nextPoll = clock.now().addingTimeInterval(interval)
+            await reconcileLiveRuns(rules: rules)
+        }
+        if dispatching { try await dispatch(rules: rules) }
         let nextDue = try await store.read { db in try IssueRecord.nextDue(db) }
-        let poll = now.addingTimeInterval(Double(workflow.config.pollingIntervalMs) / 1000)
-        return min(nextDue ?? poll, poll)
+        return [nextDue, nextPoll, book.nextStall(limitMs: workflow.config.codex.stallTimeoutMs)].compactMap { $0 }.min() ?? nextPoll
     }
 
+    /// The workflow in force, after applying a changed file; a reload re-judges every issue.
     private func reloadWorkflow() async -> Workflow {
         switch await source.reloadIfChanged() {
         case .applied(let revision):
@@ -119,12 +149,34 @@ public actor Orchestrator {
                 metadata: ["errors": "\(error.errors.map { "\($0.line):\($0.column) \($0.message)" })"])
         case .unchanged: break
         }
-        return await source.current
+        let workflow = await source.current
+        let revision = await source.revision
+        if revision != appliedRevision {
+            appliedRevision = revision
+            await onWorkflow?(workflow, revision)
+            do {
+                let count = try await Reconciler.reconcileAll(store: store, rules: LifecycleRules(workflow: workflow), now: clock.now())
+                if count > 0 { logger.info("issues re-judged under the workflow", metadata: ["transitions": "\(count)"]) }
+            } catch {
+                logger.error("re-judging issues failed", metadata: ["error": "\(error)"])
+            }
+        }
+        return workflow
     }
 
-    /// Dispatches queued issues in order while global and per-state slots remain.
-    private func dispatch(machine: CompiledMachine) async throws {
-        let policy = machine.policy
+    /// Asks for a poll and reconciliation at once; requests made while one is pending coalesce.
+    public func requestRefresh() -> Bool {
+        let coalesced = refreshRequested
+        refreshRequested = true
+        wake.notify()
+        return coalesced
+    }
+
+    /// Dispatches queued issues in order while global and per-state slots remain. Each dispatch
+    /// carries the slot and the tracker standing read in its own transaction, and the machine
+    /// decides.
+    private func dispatch(rules: LifecycleRules) async throws {
+        let policy = rules.machine.policy
         let claimed = try await store.read { db in try IssueRecord.claimedCounts(agentReview: policy.review == .agent, db) }
         var perState = claimed
         var global = claimed.values.reduce(0, +)
@@ -136,7 +188,19 @@ public actor Orchestrator {
             guard perState[state, default: 0] < policy.maxConcurrentAgentsByState[state] ?? policy.maxConcurrentAgents else {
                 continue
             }
-            let outcome = try await apply(.dispatch, to: issue, machine: machine, expectedVersion: issue.version)
+            await refresh([issue])
+            let now = clock.now()
+            let outcome = try await store.write { db -> TransitionOutcome in
+                guard let current = try IssueRecord.fetchOne(db, key: issue.id) else {
+                    return .conflict(expected: issue.version, actual: -1)
+                }
+                let standing = try Reconciler.standing(of: current, rules: rules, db)
+                return try TransitionStore.apply(
+                    .dispatch, to: issue.id ?? 0, in: db, machine: rules.machine,
+                    facts: TransitionFacts(standing: standing, slotAvailable: true), expectedVersion: issue.version,
+                    payload: ["standing": standing.rawValue], now: now)
+            }
+            log(outcome, issue: issue)
             if outcome.committed != nil {
                 global += 1
                 perState[state, default: 0] += 1
@@ -144,88 +208,78 @@ public actor Orchestrator {
         }
     }
 
-    /// Applies operator commands written by the CLI, oldest first.
+    /// Applies operator commands written by any process, oldest first.
     private func applyOperatorCommands(machine: CompiledMachine) async throws {
         let pending = try await store.read { db in try OperatorCommandRecord.pending.fetchAll(db) }
+        let now = clock.now()
         for command in pending {
             let payload = (try? JSONDecoder().decode([String: String].self, from: Data(command.payload.utf8))) ?? [:]
             // The transition and the command's verdict commit together: a crash cannot apply a
             // command twice or lose its verdict.
-            let (status, result) = try await store.write { db in
-                let outcome = try TransitionStore.apply(
-                    command.command, to: command.issueId, in: db, machine: machine,
-                    payload: payload.merging(["source": "operator"]) { mine, _ in mine })
-                let verdict: (OperatorCommandRecord.Status, String) =
-                    switch outcome {
-                    case .committed(let committed):
-                        (.applied, "\(committed.record.fromState.rawValue) -> \(committed.record.toState.rawValue)")
-                    case .rejected(let rejection): (.rejected, "\(rejection.code): \(rejection.message)")
-                    case .conflict: (.rejected, "conflict: the issue changed meanwhile")
-                    }
+            let outcome = try await store.write { db -> TransitionOutcome in
+                let outcome = try TransitionStore.apply(command.command, to: command.issueId, in: db, machine: machine, payload: payload, now: now)
                 var record = command
-                try record.resolve(verdict.0, result: verdict.1, at: Date(), db)
-                return verdict
+                switch outcome {
+                case .committed(let committed):
+                    try record.resolve(.applied, result: ["seq": String(committed.record.seq ?? 0)], at: now, db)
+                case .rejected(let rejection):
+                    try record.resolve(.rejected, result: ["code": rejection.code, "message": rejection.message], at: now, db)
+                case .conflict:
+                    try record.resolve(.rejected, result: ["code": "conflict", "message": "the issue changed meanwhile; try again"], at: now, db)
+                }
+                return outcome
             }
-            logger.info(
-                "operator command \(status.rawValue)",
-                metadata: ["issue_id": "\(command.issueId)", "command": "\(command.command.rawValue)", "result": "\(result)"])
+            if let committed = outcome.committed {
+                logTransition(committed)
+            } else {
+                logger.info(
+                    "operator command rejected",
+                    metadata: ["issue_id": "\(command.issueId)", "command": "\(command.command.rawValue)", "outcome": "\(outcome)"])
+            }
         }
     }
 
-    /// Stops runs that have been silent longer than `codex.stall_timeout_ms` (when positive).
-    private func detectStalls(workflow: Workflow, now: Date) {
-        let limit = workflow.config.codex.stallTimeoutMs
-        guard limit > 0 else { return }
-        for (issueId, run) in liveRuns where now.timeIntervalSince(run.lastActivity) * 1000 > Double(limit) {
-            logger.warning("run stalled", metadata: ["issue_id": "\(issueId)", "issue_identifier": "\(run.identifier)"])
-            run.control.stop(reason: "stalled: no agent activity for \(limit) ms")
+    /// Brings remote trackers' copies of these issues up to date, one request per provider. A
+    /// failure keeps the last good copy.
+    func refresh(_ issues: [IssueRecord]) async {
+        guard !issues.isEmpty else { return }
+        let refs: [(String, IssueRef)]
+        do {
+            refs = try await store.read { db in
+                let projects = Dictionary(uniqueKeysWithValues: try ProjectRecord.fetchAll(db).map { ($0.id ?? 0, $0) })
+                return issues.compactMap { issue in
+                    guard let project = projects[issue.projectId] else { return nil }
+                    return (
+                        project.provider,
+                        IssueRef(identifier: issue.identifier, externalId: issue.externalId ?? issue.identifier, project: project.key)
+                    )
+                }
+            }
+        } catch {
+            return logger.warning("tracker refresh skipped", metadata: ["error": "\(error)"])
         }
-    }
-
-    /// Refreshes the tracker standing of issues with live runs: a terminal or ineligible issue stops.
-    private func reconcileLiveRuns(workflow: Workflow) async throws {
-        guard !liveRuns.isEmpty else { return }
-        for id in liveRuns.keys {
-            try await applyTrackerStanding(issueId: id, event: .trackerUpdated, workflow: workflow) { $0 != .fitsPhase }
-        }
-    }
-
-    /// Applies `event` with the issue's standing from a fresh tracker snapshot. The issue is read
-    /// before the snapshot and the event applied at that version, so a snapshot older than a change
-    /// made meanwhile (an agent moving its own issue) can never undo it; a conflict re-reads.
-    @discardableResult
-    func applyTrackerStanding(
-        issueId: Int64, event: LifecycleEvent, workflow: Workflow, payload: [String: String] = [:],
-        when condition: (TrackerStanding) -> Bool = { _ in true }
-    ) async throws -> TransitionOutcome? {
-        for _ in 0..<3 {
-            guard let issue = try await store.read({ db in try IssueRecord.fetchOne(db, key: issueId) }) else { return nil }
-            let snapshots: [TrackerIssue]
+        for (kind, group) in Dictionary(grouping: refs, by: \.0) {
             do {
-                snapshots = try await tracker.fetchIssues(ids: [String(issueId)])
+                try await providers.provider(kind).refresh(group.map(\.1))
             } catch {
-                logger.warning("tracker refresh failed", metadata: ["issue_id": "\(issueId)", "error": "\(error)"])
-                return nil
+                logger.warning("tracker refresh failed; keeping the last good copy", metadata: ["tracker": "\(kind)", "error": "\(error)"])
             }
-            let standing = Self.standing(of: snapshots.first, issue: issue, workflow: workflow)
-            guard condition(standing) else { return nil }
-            let outcome = try await apply(
-                event, to: issue, machine: workflow.machine, facts: TransitionFacts(standing: standing),
-                expectedVersion: issue.version, payload: payload.merging(["standing": standing.rawValue]) { first, _ in first })
-            if case .conflict = outcome { continue }
-            return outcome
         }
-        return nil
     }
 
-    /// The tracker standing of an issue from its snapshot (`nil`: no longer visible). Routable means
-    /// the adapter allows dispatch and every required label is present.
-    static func standing(of snapshot: TrackerIssue?, issue: IssueRecord, workflow: Workflow) -> TrackerStanding {
-        let required = workflow.config.tracker.requiredLabels
-        let routable = snapshot.map { $0.dispatchable && Set($0.labels).isSuperset(of: required) } ?? false
-        return TrackerStanding.classify(
-            TrackerObservation(state: snapshot?.state, routable: routable), state: issue.lifecycleState, phase: issue.phase,
-            policy: workflow.machine.policy)
+    /// Re-judges the issues of live runs after refreshing them: a terminal or ineligible issue stops.
+    private func reconcileLiveRuns(rules: LifecycleRules) async {
+        let ids = Array(book.runs.keys)
+        guard !ids.isEmpty else { return }
+        do {
+            let issues = try await store.read { db in try IssueRecord.filter(keys: ids).fetchAll(db) }
+            await refresh(issues)
+            let now = clock.now()
+            let committed = try await store.write { db in try Reconciler.reconcile(ids, rules: rules, now: now, db, origin: "reconcile") }
+            committed.forEach(logTransition)
+        } catch {
+            logger.warning("reconciling live runs failed", metadata: ["error": "\(error)"])
+        }
     }
 
     // MARK: - Applying events
@@ -237,16 +291,22 @@ public actor Orchestrator {
     ) async throws -> TransitionOutcome {
         let outcome = try await TransitionStore.apply(
             event, to: issue.id ?? 0, in: store, machine: machine, facts: facts, expectedVersion: expectedVersion,
-            payload: payload, error: error)
-        if let committed = outcome.committed {
-            logger.info(
-                "transition",
-                metadata: [
-                    "issue_id": "\(issue.id ?? 0)", "issue_identifier": "\(issue.identifier)", "event": "\(event.rawValue)",
-                    "from": "\(committed.record.fromState.rawValue)", "to": "\(committed.record.toState.rawValue)",
-                    "seq": "\(committed.record.seq ?? 0)",
-                ])
-        }
+            payload: payload, error: error, now: clock.now())
+        log(outcome, issue: issue)
         return outcome
+    }
+
+    func log(_ outcome: TransitionOutcome, issue: IssueRecord) {
+        if let committed = outcome.committed { logTransition(committed) }
+    }
+
+    func logTransition(_ committed: CommittedTransition) {
+        logger.info(
+            "transition",
+            metadata: [
+                "issue_id": "\(committed.record.issueId)", "issue_identifier": "\(committed.record.identifier)",
+                "event": "\(committed.record.event.rawValue)", "from": "\(committed.record.fromState.rawValue)",
+                "to": "\(committed.record.toState.rawValue)", "seq": "\(committed.record.seq ?? 0)",
+            ])
     }
 }

@@ -3,10 +3,10 @@ public import StateMachine
 public import WorkflowParser
 
 /// Builds the variables of a phase prompt (see `Specs/templates.md`) from the store's records.
-public enum PromptContext {
+package enum PromptContext {
     /// - Parameter previousRuns: earlier runs of this phase for the issue; `attempt` is null when 0,
     ///   else the 1-based number of this run.
-    public static func variables(
+    package static func variables(
         issue: IssueRecord, blockers: [IssueRecord], project: ProjectRecord?, phase: Phase, previousRuns: Int,
         dispatchable: Bool
     ) -> [String: TemplateValue] {
@@ -47,7 +47,7 @@ public enum PromptContext {
     }
 
     /// The template of a phase.
-    public static func template(for phase: Phase, in workflow: Workflow) -> Template? {
+    package static func template(for phase: Phase, in workflow: Workflow) -> Template? {
         switch phase {
         case .implementation: workflow.prompt
         case .review: workflow.reviewPrompt

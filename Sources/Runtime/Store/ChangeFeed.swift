@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+public import ServiceLifecycle
 import Synchronization
 
 /// Wakes waiters when the store may have changed. Wake-ups coalesce: a waiter learns "something
@@ -48,8 +49,13 @@ public final class ChangeSignal: Sendable {
 /// Notices writes committed by other processes (a CLI creating or moving an issue) by watching the
 /// store's files: every commit in WAL mode appends to the `-wal` file (and a checkpoint rewrites the
 /// database file), so a change of either file's size or modification time means "look again". A
-/// `stat` per file every 10 ms costs microseconds, and no SQLite connection or transaction.
-public struct ChangeWatcher: Sendable {
+/// `stat` per file every 25 ms costs microseconds and no SQLite connection.
+///
+/// This process's own commits change the files too; they already signalled when they committed.
+/// A changed fingerprint is therefore confirmed with `PRAGMA data_version` on the pool's writer
+/// connection, which changes only when another connection committed: the daemon never wakes itself
+/// twice for one write, and a telemetry or cursor write never wakes it at all.
+public struct ChangeWatcher: Service {
     public let store: Store
     public let signal: ChangeSignal
     public let interval: Duration
@@ -60,17 +66,25 @@ public struct ChangeWatcher: Sendable {
         self.interval = interval
     }
 
-    /// Polls until the task is cancelled.
+    /// Polls until the task is cancelled or a graceful shutdown begins.
     public func run() async throws {
         var last = fingerprint()
-        while !Task.isCancelled {
+        var version = try await dataVersion()
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
             try await Task.sleep(for: interval)
             let current = fingerprint()
-            if current != last {
-                last = current
+            guard current != last else { continue }
+            last = current
+            let now = try await dataVersion()
+            if now != version {
+                version = now
                 signal.notify()
             }
         }
+    }
+
+    private func dataVersion() async throws -> Int {
+        try await store.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
     }
 
     /// Size and modification time (ns) of the database and its WAL.
@@ -85,7 +99,7 @@ public struct ChangeWatcher: Sendable {
 
 /// Delivers committed transitions to a named subscriber in log order, from its durable cursor on:
 /// a subscriber that restarts or falls behind catches up from the log, then follows new commits.
-public struct TransitionFeed: Sendable {
+package struct TransitionFeed: Sendable {
     public let store: Store
     public let signal: ChangeSignal
     public let batchSize: Int
@@ -103,8 +117,8 @@ public struct TransitionFeed: Sendable {
 
     /// Records that `subscriber` handled everything up to `seq`.
     public func advance(_ subscriber: String, to seq: Int64) async throws {
-        // Not through `store.write`: a cursor is bookkeeping, and must not wake other subscribers.
-        try await store.pool.write { db in
+        // A cursor is bookkeeping, and must not wake other subscribers.
+        try await store.record { db in
             try AdapterCursorRecord(name: subscriber, seq: seq, at: Date()).save(db)
         }
     }

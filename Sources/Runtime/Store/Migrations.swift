@@ -5,6 +5,7 @@ enum StoreMigrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in try createVersion1(db) }
+        migrator.registerMigration("v2") { db in try migrateToVersion2(db) }
         return migrator
     }
 
@@ -129,5 +130,56 @@ enum StoreMigrations {
             t.column("seq", .integer).notNull()
             t.column("updatedAt", .datetime).notNull()
         }
+    }
+
+    /// Trackers per project, the board change log, and the agents' pending requests.
+    ///
+    /// - `project.provider` names the tracker that owns the project's issues (`kanban` for every
+    ///   existing project), `externalId` its id there, `settings` its non-secret options (JSON).
+    /// - `issue.externalId` is the tracker's own id (a kanban issue's is its identifier), unique per
+    ///   project; `visible` is 0 once a remote tracker no longer shows the issue (never deleted
+    ///   silently); `externalBlockers` holds blockers that are not rows of this store.
+    /// - `boardChange` is the log of every create, edit, move, comment and delete. Its `seq` and the
+    ///   transition log's `seq` are drawn from one sequence, so a reader of both resumes from one number.
+    /// - `agentRequest` keeps the questions and approvals agents wait on, so every process can show
+    ///   them and address an answer to one of them.
+    private static func migrateToVersion2(_ db: Database) throws {
+        try db.alter(table: "project") { t in
+            t.add(column: "provider", .text).notNull().defaults(to: "kanban")
+            t.add(column: "externalId", .text)
+            t.add(column: "settings", .jsonText).notNull().defaults(to: "{}")
+        }
+        try db.alter(table: "issue") { t in
+            t.add(column: "externalId", .text)
+            t.add(column: "visible", .boolean).notNull().defaults(to: true)
+            t.add(column: "externalBlockers", .jsonText).notNull().defaults(to: "[]")
+        }
+        try db.execute(sql: "UPDATE issue SET externalId = identifier")
+        try db.create(index: "issue_project_external", on: "issue", columns: ["projectId", "externalId"], options: .unique)
+        try db.create(table: "boardChange") { t in
+            t.primaryKey("seq", .integer)
+            t.column("kind", .text).notNull()
+            t.column("projectId", .integer)
+            t.column("issueId", .integer)
+            t.column("project", .text)
+            t.column("identifier", .text)
+            t.column("payload", .jsonText).notNull().defaults(to: "{}")
+            // 1 when the writer applied the lifecycle consequences in the same transaction.
+            t.column("reconciled", .boolean).notNull().defaults(to: false)
+            t.column("at", .datetime).notNull()
+        }
+        try db.create(table: "agentRequest") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("issue", onDelete: .cascade).notNull()
+            t.column("sessionId", .integer)
+            t.column("requestId", .text).notNull()
+            t.column("kind", .text).notNull()
+            t.column("summary", .text).notNull()
+            t.column("detail", .jsonText).notNull().defaults(to: "{}")
+            t.column("createdAt", .datetime).notNull()
+            t.column("resolvedAt", .datetime)
+            t.column("resolution", .text)
+        }
+        try db.create(index: "agentRequest_open", on: "agentRequest", columns: ["issueId", "resolvedAt"])
     }
 }

@@ -1,21 +1,25 @@
 import Foundation
-public import GRDB
+package import GRDB
 import Glibc
 
 /// maestro's SQLite database: the single source of truth. One `Store` (one `DatabasePool`) per file
 /// per process; the daemon and CLI processes share the file through SQLite's locking.
 ///
+/// Surfaces and adapters never see SQL or GRDB: they use ``RuntimeAPI`` and ``Board``. The pool and
+/// the transaction helpers are `package` so that benchmarks and tests can measure and inspect it.
+///
 /// ```swift
 /// let store = try Store.open(path: ".maestro/maestro.sqlite")
-/// let projects = try await store.read { db in try ProjectRecord.fetchAll(db) }
+/// let api = RuntimeAPI(store: store, providers: providers)
 /// ```
 public final class Store: Sendable {
     public let path: String
     /// The underlying pool. Callers go through ``read(_:)`` and ``write(_:)``.
-    public let pool: DatabasePool
+    package let pool: DatabasePool
     /// A random id minted when the store was created; names it in logs and sockets.
     public let storeId: String
-    /// Signalled after every write this process commits, and by ``ChangeWatcher`` for other processes.
+    /// Signalled after every write this process commits that changed a row, and by ``ChangeWatcher``
+    /// for other processes' commits.
     public let changes = ChangeSignal()
 
     private init(path: String, pool: DatabasePool, storeId: String) {
@@ -127,16 +131,26 @@ public final class Store: Sendable {
     // MARK: - Access
 
     /// A read in a snapshot.
-    public func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+    package func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         try await pool.read(body)
     }
 
-    /// One IMMEDIATE write transaction; a thrown error rolls it back. Signals ``changes`` after the
-    /// commit; other processes learn of it through ``ChangeWatcher``.
-    public func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        let result = try await pool.write(body)
-        changes.notify()
+    /// One IMMEDIATE write transaction; a thrown error rolls it back. Signals ``changes`` after a
+    /// commit that changed at least one row: a write that changed nothing wakes nothing. Other
+    /// processes learn of the commit through ``ChangeWatcher``.
+    package func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        let (result, changed) = try await pool.write { db in
+            let before = db.totalChangesCount
+            let result = try body(db)
+            return (result, db.totalChangesCount != before)
+        }
+        if changed { changes.notify() }
         return result
+    }
+
+    /// A write nobody needs to be woken for: telemetry, cursors, bookkeeping that no decision reads.
+    package func record<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        try await pool.write(body)
     }
 
     /// The migrations applied to this file, oldest first.

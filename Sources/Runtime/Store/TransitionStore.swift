@@ -1,60 +1,60 @@
-public import Foundation
-public import GRDB
-public import StateMachine
+package import Foundation
+package import GRDB
+package import StateMachine
 
 /// Facts about the world the caller knows and the store does not: the tracker standing and slots.
-public struct TransitionFacts: Sendable, Hashable {
-    public var standing: TrackerStanding
-    public var slotAvailable: Bool
+package struct TransitionFacts: Sendable, Hashable {
+    package var standing: TrackerStanding
+    package var slotAvailable: Bool
 
-    public init(standing: TrackerStanding = .fitsPhase, slotAvailable: Bool = true) {
+    package init(standing: TrackerStanding = .fitsPhase, slotAvailable: Bool = true) {
         self.standing = standing
         self.slotAvailable = slotAvailable
     }
 }
 
 /// An issue's lifecycle fields, as the entry point reads and writes them.
-public struct IssueLifecycle: Sendable, Hashable {
-    public var identifier: String
-    public var state: LifecycleState
-    public var version: Int
+package struct IssueLifecycle: Sendable, Hashable {
+    package var identifier: String
+    package var state: LifecycleState
+    package var version: Int
     /// Failures in a row.
-    public var attempt: Int
-    public var phase: Phase
-    public var blockReason: BlockReason?
-    public var dueAt: Date?
-    public var lastError: String?
+    package var attempt: Int
+    package var phase: Phase
+    package var blockReason: BlockReason?
+    package var dueAt: Date?
+    package var lastError: String?
 }
 
 /// A transition that is in the log.
-public struct CommittedTransition: Sendable, Hashable {
-    public var record: TransitionRecord
-    public var transition: Transition
+package struct CommittedTransition: Sendable, Hashable {
+    package var record: TransitionRecord
+    package var transition: Transition
     /// The issue's lifecycle after the transition.
-    public var lifecycle: IssueLifecycle
+    package var lifecycle: IssueLifecycle
 }
 
 /// What happened to an applied event.
-public enum TransitionOutcome: Sendable, Hashable {
+package enum TransitionOutcome: Sendable, Hashable {
     case committed(CommittedTransition)
     /// The machine rejected the event; nothing changed.
     case rejected(Rejection)
     /// The issue was not at the expected version (another writer got there first); nothing changed.
     case conflict(expected: Int, actual: Int)
 
-    public var committed: CommittedTransition? {
+    package var committed: CommittedTransition? {
         if case .committed(let committed) = self { return committed }
         return nil
     }
 }
 
 /// The one place where lifecycle state changes.
-public enum TransitionStore {
+package enum TransitionStore {
     /// Applies `event` to an issue in one IMMEDIATE transaction: runs the machine, compare-and-sets
     /// (lifecycle state, version), updates the issue and appends to the log.
     /// - Parameter expectedVersion: when given, a different current version is a conflict.
     /// - Throws: ``StoreError/issueNotFound(_:)`` or a database error (nothing changed).
-    public static func apply(
+    package static func apply(
         _ event: LifecycleEvent, to issueId: Int64, in store: Store, machine: CompiledMachine,
         facts: TransitionFacts = TransitionFacts(), expectedVersion: Int? = nil, payload: [String: String] = [:],
         error: String? = nil, now: Date = Date()
@@ -68,7 +68,7 @@ public enum TransitionStore {
 
     /// The same, inside a write transaction the caller already holds (so a tracker change and its
     /// lifecycle event commit together).
-    public static func apply(
+    package static func apply(
         _ event: LifecycleEvent, to issueId: Int64, in db: Database, machine: CompiledMachine,
         facts: TransitionFacts = TransitionFacts(), expectedVersion: Int? = nil, payload: [String: String] = [:],
         error: String? = nil, now: Date = Date()
@@ -120,8 +120,8 @@ public enum TransitionStore {
             toState: next.state, event: event, attempt: next.attempt, payload: jsonObject(details), at: now)
         try db.cachedStatement(
             sql: """
-                INSERT INTO "transition" (issueId, identifier, version, fromState, toState, event, attempt, payload, at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO "transition" (seq, issueId, identifier, version, fromState, toState, event, attempt, payload, at)
+                VALUES (\(LogSequence.next), ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
             issueId, record.identifier, record.version, record.fromState.rawValue, record.toState.rawValue,
@@ -132,7 +132,7 @@ public enum TransitionStore {
     }
 
     /// Reads only the lifecycle columns, by position, through a cached statement: the hot path.
-    public static func lifecycle(of issueId: Int64, _ db: Database) throws -> IssueLifecycle? {
+    package static func lifecycle(of issueId: Int64, _ db: Database) throws -> IssueLifecycle? {
         let statement = try db.cachedStatement(
             sql: """
                 SELECT identifier, lifecycleState, version, attempt, phase, blockReason, dueAt, lastError
@@ -153,23 +153,9 @@ func jsonObject(_ values: [String: String]) -> String {
     var text = "{"
     for (index, key) in values.keys.sorted().enumerated() {
         if index > 0 { text += "," }
-        text += jsonString(key) + ":" + jsonString(values[key] ?? "")
+        JSONValue.writeString(key, into: &text)
+        text += ":"
+        JSONValue.writeString(values[key] ?? "", into: &text)
     }
     return text + "}"
-}
-
-private func jsonString(_ value: String) -> String {
-    var text = "\""
-    for scalar in value.unicodeScalars {
-        switch scalar {
-        case "\"": text += "\\\""
-        case "\\": text += "\\\\"
-        case "\n": text += "\\n"
-        case "\r": text += "\\r"
-        case "\t": text += "\\t"
-        case let control where control.value < 0x20: text += String(format: "\\u%04x", control.value)
-        default: text.unicodeScalars.append(scalar)
-        }
-    }
-    return text + "\""
 }

@@ -21,7 +21,7 @@ private final class HookDeadline: Sendable {
             self.state.withLock { state in
                 // A hook that already exited (gone, or a zombie not yet reaped) did not time out, even
                 // if reading its output is still catching up.
-                guard !state.cancelled, ProcessFacts.startTime(of: group) != nil else { return }
+                guard !state.cancelled, ProcessGroup.startTime(of: group) != nil else { return }
                 state.fired = true
                 kill(-group, SIGKILL)
             }

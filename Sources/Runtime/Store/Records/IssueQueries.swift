@@ -1,30 +1,30 @@
-public import Foundation
-public import GRDB
-public import StateMachine
+package import Foundation
+package import GRDB
+package import StateMachine
 
 extension IssueRecord {
     /// Issues in one lifecycle state, in dispatch order.
-    public static func inLifecycle(_ state: LifecycleState, _ db: Database) throws -> [IssueRecord] {
+    package static func inLifecycle(_ state: LifecycleState, _ db: Database) throws -> [IssueRecord] {
         // The same order as ``dispatchOrder``, computed by SQLite.
         try IssueRecord.filter(Column("lifecycleState") == state.rawValue)
             .order(SQL("COALESCE(priority, 9223372036854775807)"), Column("createdAt"), Column("identifier")).fetchAll(db)
     }
 
     /// Retrying issues whose due time has passed.
-    public static func due(at date: Date, _ db: Database) throws -> [IssueRecord] {
+    package static func due(at date: Date, _ db: Database) throws -> [IssueRecord] {
         try IssueRecord.filter(Column("lifecycleState") == LifecycleState.retrying.rawValue && Column("dueAt") <= date)
             .fetchAll(db)
     }
 
     /// The earliest due time among retrying issues.
-    public static func nextDue(_ db: Database) throws -> Date? {
+    package static func nextDue(_ db: Database) throws -> Date? {
         try IssueRecord.filter(Column("lifecycleState") == LifecycleState.retrying.rawValue)
             .select(min(Column("dueAt")), as: Date.self).fetchOne(db)
     }
 
     /// Issues holding a slot (preparing, in an agent phase, or blocked with a live run), counted by
     /// normalized tracker state.
-    public static func claimedCounts(agentReview: Bool, _ db: Database) throws -> [String: Int] {
+    package static func claimedCounts(agentReview: Bool, _ db: Database) throws -> [String: Int] {
         let states: [LifecycleState] = agentReview ? [.workspace, .running, .review, .done] : [.workspace, .running, .done]
         return try withPossibleRun(in: states).fetchAll(db).reduce(into: [:]) { counts, issue in
             counts[normalizedTrackerState(issue.trackerState), default: 0] += 1
@@ -32,7 +32,7 @@ extension IssueRecord {
     }
 
     /// Issues a dead daemon may have left with a live run.
-    public static func possiblyLive(_ db: Database) throws -> [IssueRecord] {
+    package static func possiblyLive(_ db: Database) throws -> [IssueRecord] {
         try withPossibleRun(in: [.workspace, .running, .review, .done]).fetchAll(db)
     }
 
@@ -48,17 +48,17 @@ extension IssueRecord {
 
 extension SessionRecord {
     /// The latest session of an issue in a phase that has a thread, for resuming it.
-    public static func latestThread(issueId: Int64, phase: Phase, _ db: Database) throws -> SessionRecord? {
+    package static func latestThread(issueId: Int64, phase: Phase, _ db: Database) throws -> SessionRecord? {
         try SessionRecord.filter(Column("issueId") == issueId && Column("phase") == phase.rawValue && Column("threadId") != nil)
             .order(Column("id").desc).fetchOne(db)
     }
 }
 
 extension OperatorCommandRecord {
-    /// Marks the command handled.
-    public mutating func resolve(_ status: Status, result: String, at date: Date, _ db: Database) throws {
+    /// Marks the command handled, with its verdict as JSON.
+    package mutating func resolve(_ status: Status, result: [String: String], at date: Date, _ db: Database) throws {
         self.status = status
-        self.result = result
+        self.result = jsonObject(result)
         handledAt = date
         try update(db, columns: ["status", "result", "handledAt"])
     }

@@ -1,18 +1,18 @@
-public import Foundation
-public import GRDB
-public import StateMachine
+package import Foundation
+package import GRDB
+package import StateMachine
 
 /// An issue's workspace directory.
-public struct WorkspaceRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "workspace"
-    public var issueId: Int64
-    public var key: String
-    public var path: String
-    public var createdAt: Date
-    public var lastUsedAt: Date
-    public var removedAt: Date?
+package struct WorkspaceRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "workspace"
+    package var issueId: Int64
+    package var key: String
+    package var path: String
+    package var createdAt: Date
+    package var lastUsedAt: Date
+    package var removedAt: Date?
 
-    public init(issueId: Int64, key: String, path: String, at date: Date) {
+    package init(issueId: Int64, key: String, path: String, at date: Date) {
         self.issueId = issueId
         self.key = key
         self.path = path
@@ -22,28 +22,28 @@ public struct WorkspaceRecord: Codable, Sendable, Hashable, FetchableRecord, Per
 }
 
 /// One agent run (a Codex app-server process and its thread) for an issue.
-public struct SessionRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "session"
-    public var id: Int64?
-    public var issueId: Int64
-    public var phase: Phase
-    public var threadId: String?
-    public var turnCount: Int
-    public var pid: Int32?
+package struct SessionRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
+    package static let databaseTableName = "session"
+    package var id: Int64?
+    package var issueId: Int64
+    package var phase: Phase
+    package var threadId: String?
+    package var turnCount: Int
+    package var pid: Int32?
     /// Process start time in clock ticks since boot (`/proc/<pid>/stat` field 22), to tell a live
     /// process from a reused pid.
-    public var processStartTime: Int64?
-    public var inputTokens: Int
-    public var outputTokens: Int
-    public var totalTokens: Int
-    public var lastEvent: String?
-    public var lastEventAt: Date?
-    public var lastMessage: String?
-    public var startedAt: Date
-    public var endedAt: Date?
-    public var outcome: String?
+    package var processStartTime: Int64?
+    package var inputTokens: Int
+    package var outputTokens: Int
+    package var totalTokens: Int
+    package var lastEvent: String?
+    package var lastEventAt: Date?
+    package var lastMessage: String?
+    package var startedAt: Date
+    package var endedAt: Date?
+    package var outcome: String?
 
-    public init(issueId: Int64, phase: Phase, at date: Date) {
+    package init(issueId: Int64, phase: Phase, at date: Date) {
         self.issueId = issueId
         self.phase = phase
         self.turnCount = 0
@@ -53,26 +53,26 @@ public struct SessionRecord: Codable, Sendable, Hashable, FetchableRecord, Mutab
         self.startedAt = date
     }
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    package mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
     /// Sessions still marked live (no end time).
-    public static let live = SessionRecord.filter(Column("endedAt") == nil)
+    package static let live = SessionRecord.filter(Column("endedAt") == nil)
 }
 
 /// An operator command (retry, cancel, pause, resume, answer) waiting for the daemon.
-public struct OperatorCommandRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "operatorCommand"
-    public enum Status: String, Codable, Sendable { case pending, applied, rejected }
-    public var id: Int64?
-    public var issueId: Int64
-    public var command: LifecycleEvent
-    public var payload: String
-    public var status: Status
-    public var result: String?
-    public var createdAt: Date
-    public var handledAt: Date?
+package struct OperatorCommandRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
+    package static let databaseTableName = "operatorCommand"
+    package enum Status: String, Codable, Sendable { case pending, applied, rejected }
+    package var id: Int64?
+    package var issueId: Int64
+    package var command: LifecycleEvent
+    package var payload: String
+    package var status: Status
+    package var result: String?
+    package var createdAt: Date
+    package var handledAt: Date?
 
-    public init(issueId: Int64, command: LifecycleEvent, payload: String = "{}", at date: Date) {
+    package init(issueId: Int64, command: LifecycleEvent, payload: String = "{}", at date: Date) {
         self.issueId = issueId
         self.command = command
         self.payload = payload
@@ -80,24 +80,24 @@ public struct OperatorCommandRecord: Codable, Sendable, Hashable, FetchableRecor
         self.createdAt = date
     }
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    package mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
-    public static let pending = OperatorCommandRecord.filter(Column("status") == Status.pending.rawValue).order(Column("id"))
+    package static let pending = OperatorCommandRecord.filter(Column("status") == Status.pending.rawValue).order(Column("id"))
 }
 
 /// Agent and hook output kept for the dashboard; retention is bounded by ``RuntimeEventRecord/retained``.
-public struct RuntimeEventRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "runtimeEvent"
+package struct RuntimeEventRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
+    package static let databaseTableName = "runtimeEvent"
     /// How many events the store keeps; older ones are pruned on insert.
-    public static let retained: Int64 = 20_000
-    public var id: Int64?
-    public var issueId: Int64?
-    public var sessionId: Int64?
-    public var kind: String
-    public var message: String
-    public var at: Date
+    package static let retained: Int64 = 20_000
+    package var id: Int64?
+    package var issueId: Int64?
+    package var sessionId: Int64?
+    package var kind: String
+    package var message: String
+    package var at: Date
 
-    public init(issueId: Int64?, sessionId: Int64?, kind: String, message: String, at date: Date) {
+    package init(issueId: Int64?, sessionId: Int64?, kind: String, message: String, at date: Date) {
         self.issueId = issueId
         self.sessionId = sessionId
         self.kind = kind
@@ -105,10 +105,10 @@ public struct RuntimeEventRecord: Codable, Sendable, Hashable, FetchableRecord, 
         self.at = date
     }
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    package mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
     /// Inserts and prunes beyond the retention bound, in the caller's transaction.
-    public mutating func append(_ db: Database) throws {
+    package mutating func append(_ db: Database) throws {
         try insert(db)
         if let id, id > Self.retained {
             try RuntimeEventRecord.filter(Column("id") <= id - Self.retained).deleteAll(db)
@@ -117,15 +117,33 @@ public struct RuntimeEventRecord: Codable, Sendable, Hashable, FetchableRecord, 
 }
 
 /// How far a log subscriber has handled the transition log.
-public struct AdapterCursorRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "adapterCursor"
-    public var name: String
-    public var seq: Int64
-    public var updatedAt: Date
+package struct AdapterCursorRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "adapterCursor"
+    package var name: String
+    package var seq: Int64
+    package var updatedAt: Date
 
-    public init(name: String, seq: Int64, at date: Date) {
+    package init(name: String, seq: Int64, at date: Date) {
         self.name = name
         self.seq = seq
         self.updatedAt = date
+    }
+}
+
+extension OperatorCommandRecord {
+    /// The decoded verdict (`{"seq": …}` when applied, `{"code": …, "message": …}` when rejected).
+    private var resultObject: [String: String] {
+        guard let result else { return [:] }
+        return (try? JSONDecoder().decode([String: String].self, from: Data(result.utf8))) ?? [:]
+    }
+
+    /// The transition an applied command committed.
+    package var transitionSeq: Int64? { resultObject["seq"].flatMap { Int64($0) } }
+
+    /// Why a rejected command was refused.
+    package var rejection: APIError? {
+        let object = resultObject
+        guard let code = object["code"] else { return nil }
+        return APIError(code: code, message: object["message"] ?? code)
     }
 }

@@ -1,6 +1,6 @@
 public import WorkflowParser
 
-/// A JSON value as it travels over the Codex app-server protocol.
+/// A JSON value: the Codex app-server protocol's messages, rate limits, tool arguments.
 ///
 /// Integers and doubles are kept apart so ids and token counts stay exact.
 public enum JSONValue: Sendable, Hashable {
@@ -145,7 +145,7 @@ extension JSONValue {
         return output
     }
 
-    func write(into output: inout String) {
+    package func write(into output: inout String) {
         switch self {
         case .null: output += "null"
         case .bool(let value): output += value ? "true" : "false"
@@ -171,7 +171,7 @@ extension JSONValue {
         }
     }
 
-    private static func writeString(_ value: String, into output: inout String) {
+    package static func writeString(_ value: String, into output: inout String) {
         output += "\""
         for scalar in value.unicodeScalars {
             switch scalar {
