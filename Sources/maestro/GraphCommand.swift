@@ -9,6 +9,13 @@ enum GraphFormatArgument: String, CaseIterable, ExpressibleByArgument {
     var format: GraphFormat { GraphFormat(rawValue: rawValue) ?? .mermaid }
 }
 
+/// `--view` values; mirrors ``GraphView``.
+enum GraphViewArgument: String, CaseIterable, ExpressibleByArgument {
+    case overview, full
+
+    var view: GraphView { GraphView(rawValue: rawValue) ?? .overview }
+}
+
 struct GraphCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "graph",
@@ -22,11 +29,14 @@ struct GraphCommand: ParsableCommand {
     @Option(help: "Output format: \(GraphFormatArgument.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: GraphFormatArgument = .mermaid
 
+    @Option(help: "What to draw: overview (one edge per state pair, labelled with its events) or full (every transition with its guard and effects).")
+    var view: GraphViewArgument = .overview
+
     func run() throws {
         do {
             let workflow = try WorkflowLoader.load(path: path)
             for warning in workflow.warnings { printError(warning.description) }
-            printOut(workflow.machine.render(format.format))
+            printOut(workflow.machine.render(format.format, view: view.view))
         } catch {
             for diagnostic in error.diagnostics { printError(diagnostic.description) }
             throw ExitCode(1)
