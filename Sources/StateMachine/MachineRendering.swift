@@ -2,7 +2,7 @@ import Foundation
 
 /// The formats `maestro graph` prints.
 public enum GraphFormat: String, Sendable, CaseIterable {
-    case mermaid, dot, json, text
+    case mermaid, dot, json, text, svg
 }
 
 /// What `maestro graph` draws.
@@ -16,9 +16,11 @@ public enum GraphView: String, Sendable, CaseIterable {
 
 extension CompiledMachine {
     /// Renders the machine in `format`. The full view labels every transition `event [guard] /
-    /// effects`; the overview is ``LifecycleOverview``.
+    /// effects`; the overview is ``LifecycleOverview``. SVG is drawn by maestro itself; to show
+    /// counts in it use ``renderSVG(view:counts:)``.
     public func render(_ format: GraphFormat, view: GraphView = .full) -> String {
         switch (view, format) {
+        case (_, .svg): renderSVG(view: view)
         case (.full, .mermaid): renderMermaid()
         case (.full, .dot): renderDot()
         case (.full, .json): renderJSON()

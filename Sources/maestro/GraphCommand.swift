@@ -4,7 +4,7 @@ import WorkflowParser
 
 /// `--format` values; mirrors ``GraphFormat`` so the StateMachine module needs no ArgumentParser.
 enum GraphFormatArgument: String, CaseIterable, ExpressibleByArgument {
-    case mermaid, dot, json, text
+    case mermaid, dot, json, text, svg
 
     var format: GraphFormat { GraphFormat(rawValue: rawValue) ?? .mermaid }
 }

@@ -44,6 +44,29 @@ enum Graphviz {
     }
 }
 
+/// Debian's headless Chromium; CI installs it (`chromium` in scripts/setup.sh).
+enum Chromium {
+    static func path() throws -> String {
+        let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
+        return try #require(found, "chromium is not installed (apt-get install chromium)")
+    }
+
+    /// Screenshots `file` into `png` at `width` × `height` CSS pixels.
+    static func screenshot(_ file: URL, to png: URL, width: Int, height: Int) async throws -> CLI.Result {
+        let profile = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: profile) }
+        try? FileManager.default.removeItem(at: png)
+        return try await CLI.execute(
+            URL(fileURLWithPath: path()),
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile.path)",
+                "--screenshot=\(png.path)", "--window-size=\(width),\(height)", file.absoluteString,
+            ], in: profile, environment: ProcessInfo.processInfo.environment)
+    }
+}
+
 /// The width and height in a PNG's IHDR chunk.
 func pngSize(_ data: Data) -> (width: Int, height: Int)? {
     let bytes = [UInt8](data)

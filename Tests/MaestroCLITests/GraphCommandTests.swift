@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct GraphCommandTests {
     static let workflows = ["agent-review-done", "human-review", "no-review-per-state", "no-review-done"]
-    static let formats = [("mermaid", "mmd"), ("dot", "dot"), ("json", "json"), ("text", "txt")]
+    static let formats = [("mermaid", "mmd"), ("dot", "dot"), ("json", "json"), ("text", "txt"), ("svg", "svg")]
     static let views = ["full", "overview"]
 
     /// `<workflow>.<ext>` holds the full view (the exact machine), `<workflow>.overview.<ext>` the
