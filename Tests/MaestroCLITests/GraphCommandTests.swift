@@ -85,6 +85,7 @@ import Testing
         #expect(!MermaidStateDiagram.problems(in: "stateDiagram-v2\n    a\n    class a\n").isEmpty)
         #expect(!MermaidStateDiagram.problems(in: "stateDiagram-v2\n    classDef y fill:#fff\n    class b y\n").isEmpty)
         #expect(!MermaidStateDiagram.problems(in: "stateDiagram-v2\n    state --> a\n").isEmpty)
+        #expect(!MermaidStateDiagram.problems(in: "stateDiagram-v2\n    defaultState --> a\n").isEmpty)
         let valid = """
             stateDiagram-v2
                 direction LR

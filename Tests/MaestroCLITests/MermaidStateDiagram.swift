@@ -15,8 +15,9 @@ import Foundation
 ///   by a `classDef` and whose states must exist.
 enum MermaidStateDiagram {
     static let id = "[A-Za-z_][A-Za-z0-9_]*"
-    /// Words the grammar reads as keywords at the start of a statement, so they cannot be state ids.
-    static let keywords: Set<String> = ["state", "note", "direction", "classDef", "class", "end", "as", "stateDiagram-v2"]
+    /// Words Mermaid's lexer (case-insensitive) reads as keywords before it tries an id, so a state
+    /// named like them, or starting with `default`, is not an id.
+    static let keywords: Set<String> = ["state", "note", "direction", "classdef", "class", "end", "as", "scale", "hide"]
 
     static func problems(in source: String) -> [String] {
         var lines = source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -49,7 +50,9 @@ enum MermaidStateDiagram {
             case .classUse(let ids, let name): classUses.append((ids, name))
             }
         }
-        for keyword in states.intersection(keywords) { problems.append("'\(keyword)' is a keyword, not a state id") }
+        for state in states where keywords.contains(state.lowercased()) || state.lowercased().hasPrefix("default") {
+            problems.append("'\(state)' is a keyword, not a state id")
+        }
         for use in classUses {
             if !classes.contains(use.name) { problems.append("class '\(use.name)' has no classDef") }
             for id in use.ids where !states.contains(id) { problems.append("class names an unknown state '\(id)'") }
