@@ -30,6 +30,7 @@ public struct LifecycleOverview: Sendable, Hashable {
     public struct Edge: Sendable, Hashable {
         public var from: LifecycleState
         public var to: LifecycleState
+        /// In the order of ``LifecycleEvent/allCases``.
         public var events: [LifecycleEvent]
     }
 
@@ -38,6 +39,7 @@ public struct LifecycleOverview: Sendable, Hashable {
         /// 1-based; the key that labels and the legend share.
         public var number: Int
         public var to: LifecycleState
+        /// In the order of ``LifecycleEvent/allCases``.
         public var events: [LifecycleEvent]
         /// The states the events leave; each event leads from each of them to ``to``.
         public var states: [LifecycleState]
@@ -45,11 +47,15 @@ public struct LifecycleOverview: Sendable, Hashable {
         public var sources: String
     }
 
+    /// The policy the machine was compiled from; its summary titles every rendering.
     public let policy: MachinePolicy
     /// `queued` to `closed`, the states this policy keeps, in lifecycle order.
     public let mainPath: [LifecycleState]
+    /// Every state of the machine with its place, in lifecycle order.
     public let states: [State]
+    /// The drawn edges, one per (from, to) pair, ordered by source then target state.
     public let edges: [Edge]
+    /// The groups, numbered from 1, ordered by target state.
     public let groups: [Group]
 
     /// The overview of `machine`; with `grouped: false` every pair is its own edge and there are no
@@ -129,12 +135,14 @@ public struct LifecycleOverview: Sendable, Hashable {
     }
 }
 
+/// One (from, to, event) of the machine, the unit the overview must show exactly once.
 struct Triple: Hashable {
     var from: LifecycleState
     var to: LifecycleState
     var event: LifecycleEvent
 }
 
+/// A (from, to) pair of states: one edge of the overview.
 struct Pair: Hashable {
     var from: LifecycleState
     var to: LifecycleState

@@ -89,14 +89,13 @@ extension LifecycleOverview {
     }
 }
 
-/// Colours shared by the Mermaid and DOT overviews; the SVG has its own light and dark palettes.
+/// Mermaid classes per kind, in the colours every overview format shares.
 enum MermaidStyle {
-    static let classDefinitions = [
-        "classDef main fill:#dbeafe,stroke:#2563eb,color:#0f172a",
-        "classDef side fill:#fef3c7,stroke:#d97706,color:#0f172a",
-        "classDef terminal fill:#dcfce7,stroke:#15803d,color:#0f172a",
-        "classDef group fill:#ffffff,stroke:#94a3b8,stroke-dasharray:4 4,color:#475569",
-    ]
+    static let classDefinitions =
+        [LifecycleOverview.Kind.main, .side, .terminal].map { kind in
+            let colours = OverviewStyle.colours(kind)
+            return "classDef \(kind.rawValue) fill:\(colours.fill),stroke:\(colours.stroke),color:#0f172a"
+        } + ["classDef group fill:#ffffff,stroke:#94a3b8,stroke-dasharray:4 4,color:#475569"]
 }
 
 /// The JSON shape of `maestro graph --format json` (the overview): what a UI needs to draw it.

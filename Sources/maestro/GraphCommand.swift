@@ -20,7 +20,11 @@ struct GraphCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "graph",
         abstract: "Print the lifecycle state machine compiled from a WORKFLOW.md.",
-        discussion: "Transitions are labelled `event [guard] / effects`."
+        discussion: """
+            The overview (default) draws one edge per pair of states labelled with its events, the main path \
+            in one line and the events that arrive from many states once. --view full labels every transition \
+            `event [guard] / effects`. --format svg is drawn by maestro itself.
+            """
     )
 
     @Argument(help: "Path to the workflow file.")
@@ -29,7 +33,7 @@ struct GraphCommand: ParsableCommand {
     @Option(help: "Output format: \(GraphFormatArgument.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: GraphFormatArgument = .mermaid
 
-    @Option(help: "What to draw: overview (one edge per state pair, labelled with its events) or full (every transition with its guard and effects).")
+    @Option(help: "What to draw: overview (one edge per state pair, with its events) or full (every transition).")
     var view: GraphViewArgument = .overview
 
     func run() throws {
