@@ -2,17 +2,33 @@ import Foundation
 
 /// The formats `maestro graph` prints.
 public enum GraphFormat: String, Sendable, CaseIterable {
-    case mermaid, dot, json, text
+    case mermaid, dot, json, text, svg
+}
+
+/// What `maestro graph` draws.
+public enum GraphView: String, Sendable, CaseIterable {
+    /// One edge per state pair labelled with its events, edges from many states drawn once, the main
+    /// path in one line: ``LifecycleOverview``.
+    case overview
+    /// Every transition with its guard and effects, exactly as compiled.
+    case full
 }
 
 extension CompiledMachine {
-    /// Renders the compiled machine: states, and transitions labelled `event [guard] / effects`.
-    public func render(_ format: GraphFormat) -> String {
-        switch format {
-        case .mermaid: renderMermaid()
-        case .dot: renderDot()
-        case .json: renderJSON()
-        case .text: renderText()
+    /// Renders the machine in `format`. The full view labels every transition `event [guard] /
+    /// effects`; the overview is ``LifecycleOverview``. SVG is drawn by maestro itself; to show
+    /// counts in it use ``renderSVG(view:counts:)``.
+    public func render(_ format: GraphFormat, view: GraphView = .full) -> String {
+        switch (view, format) {
+        case (_, .svg): renderSVG(view: view)
+        case (.full, .mermaid): renderMermaid()
+        case (.full, .dot): renderDot()
+        case (.full, .json): renderJSON()
+        case (.full, .text): renderText()
+        case (.overview, .mermaid): LifecycleOverview(self).renderMermaid()
+        case (.overview, .dot): LifecycleOverview(self).renderDot()
+        case (.overview, .json): LifecycleOverview(self).renderJSON()
+        case (.overview, .text): LifecycleOverview(self).renderText()
         }
     }
 
@@ -49,10 +65,6 @@ extension CompiledMachine {
         }
         lines.append("}")
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    private func dotEscaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
     }
 
     private func renderText() -> String {
@@ -98,8 +110,8 @@ extension CompiledMachine {
     }
 }
 
-/// The JSON shape of `maestro graph --format json`.
-private struct GraphDocument: Encodable {
+/// The JSON shape of `maestro graph --view full --format json`.
+struct GraphDocument: Encodable {
     struct Policy: Encodable {
         var review: String
         var donePhase: Bool

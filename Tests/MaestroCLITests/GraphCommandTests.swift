@@ -3,27 +3,48 @@ import Testing
 
 @Suite struct GraphCommandTests {
     static let workflows = ["agent-review-done", "human-review", "no-review-per-state", "no-review-done"]
-    static let formats = [("mermaid", "mmd"), ("dot", "dot"), ("json", "json"), ("text", "txt")]
+    static let formats = [("mermaid", "mmd"), ("dot", "dot"), ("json", "json"), ("text", "txt"), ("svg", "svg")]
+    static let views = ["full", "overview"]
 
-    /// Set MAESTRO_UPDATE_GOLDENS=1 to rewrite the golden files after an intended change.
-    @Test(arguments: workflows)
-    func graphMatchesGoldenFilesInEveryFormat(workflow: String) async throws {
-        let update = ProcessInfo.processInfo.environment["MAESTRO_UPDATE_GOLDENS"] == "1"
-        let path = CLI.fixtures.appendingPathComponent("workflows/\(workflow).md").path
+    /// `<workflow>.<ext>` holds the full view (the exact machine), `<workflow>.overview.<ext>` the
+    /// overview. Set MAESTRO_UPDATE_GOLDENS=1 to rewrite them after an intended change (for example
+    /// a transition added to the machine).
+    static func golden(_ workflow: String, view: String, ext: String) -> URL {
+        CLI.fixtures.appendingPathComponent("graphs/\(workflow)\(view == "full" ? "" : ".\(view)").\(ext)")
+    }
+
+    static var updating: Bool { ProcessInfo.processInfo.environment["MAESTRO_UPDATE_GOLDENS"] == "1" }
+
+    static func workflowPath(_ workflow: String) -> String {
+        CLI.fixtures.appendingPathComponent("workflows/\(workflow).md").path
+    }
+
+    @Test(arguments: workflows, views)
+    func graphMatchesGoldenFilesInEveryFormat(workflow: String, view: String) async throws {
         for (format, ext) in Self.formats {
-            let result = try await CLI.run(["graph", path, "--format", format])
+            let result = try await CLI.run(["graph", Self.workflowPath(workflow), "--view", view, "--format", format])
             #expect(result.status == 0, "\(result.stderr)")
-            let golden = CLI.fixtures.appendingPathComponent("graphs/\(workflow).\(ext)")
-            if update { try result.stdout.write(to: golden, atomically: true, encoding: .utf8) }
+            let golden = Self.golden(workflow, view: view, ext: ext)
+            if Self.updating { try result.stdout.write(to: golden, atomically: true, encoding: .utf8) }
             let expected = try String(contentsOf: golden, encoding: .utf8)
-            #expect(result.stdout == expected, "\(workflow) --format \(format) differs from \(golden.lastPathComponent)")
+            #expect(result.stdout == expected, "\(workflow) --view \(view) --format \(format) differs from \(golden.lastPathComponent)")
         }
     }
 
-    @Test func mermaidIsTheDefaultFormat() async throws {
+    @Test func theOverviewInMermaidIsTheDefault() async throws {
         let result = try await CLI.run(["graph"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("\nstateDiagram-v2\n"))
+        let explicit = try await CLI.run(["graph", "--view", "overview", "--format", "mermaid"])
+        #expect(result.stdout == explicit.stdout)
+        let full = try await CLI.run(["graph", "--view", "full"])
+        #expect(full.stdout != result.stdout)
+    }
+
+    @Test func unknownViewIsAUsageError() async throws {
+        let result = try await CLI.run(["graph", "--view", "hairball"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("hairball"))
     }
 
     @Test func invalidWorkflowExitsOneWithDiagnostics() async throws {
@@ -33,37 +54,19 @@ import Testing
         #expect(result.stdout.isEmpty)
     }
 
-    /// Graphviz itself must accept the DOT output; CI installs it (`graphviz`).
-    @Test(arguments: workflows)
-    func dotOutputIsValidGraphviz(workflow: String) async throws {
-        let dot = ["/usr/bin/dot", "/usr/local/bin/dot"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        let dotPath = try #require(dot, "graphviz `dot` is not installed (apt-get install graphviz)")
-        let path = CLI.fixtures.appendingPathComponent("workflows/\(workflow).md").path
-        let source = try await CLI.run(["graph", path, "--format", "dot"]).stdout
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: dotPath)
-        process.arguments = ["-Tsvg"]
-        let input = Pipe()
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        input.fileHandleForWriting.write(Data(source.utf8))
-        try input.fileHandleForWriting.close()
-        let svg = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(stderr)")
-        #expect(stderr.isEmpty, "\(stderr)")
-        #expect(svg.contains("<svg") && svg.contains(">running<"))
+    /// Graphviz itself must accept the DOT output of both views; CI installs it (`graphviz`).
+    @Test(arguments: workflows, views)
+    func dotOutputIsValidGraphviz(workflow: String, view: String) async throws {
+        let source = try await CLI.run(["graph", Self.workflowPath(workflow), "--view", view, "--format", "dot"]).stdout
+        let result = try Graphviz.run(source, format: "svg")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.isEmpty, "\(result.stderr)")
+        #expect(String(decoding: result.output, as: UTF8.self).contains(">running<"))
     }
 
-    @Test(arguments: workflows)
-    func mermaidOutputIsAValidStateDiagram(workflow: String) async throws {
-        let path = CLI.fixtures.appendingPathComponent("workflows/\(workflow).md").path
-        let source = try await CLI.run(["graph", path, "--format", "mermaid"]).stdout
+    @Test(arguments: workflows, views)
+    func mermaidOutputIsAValidStateDiagram(workflow: String, view: String) async throws {
+        let source = try await CLI.run(["graph", Self.workflowPath(workflow), "--view", view, "--format", "mermaid"]).stdout
         let problems = MermaidStateDiagram.problems(in: source)
         #expect(problems.isEmpty, "\(problems)")
         #expect(source.contains("[*] --> queued"))
@@ -75,5 +78,24 @@ import Testing
         #expect(!MermaidStateDiagram.problems(in: "stateDiagram-v2\n    a -> b\n").isEmpty)
         #expect(!MermaidStateDiagram.problems(in: "---\ntitle: a: b\n---\nstateDiagram-v2\n").isEmpty)
         #expect(MermaidStateDiagram.problems(in: "stateDiagram-v2\n    [*] --> a\n    a --> b : go [x] / y\n").isEmpty)
+        #expect(!MermaidStateDiagram.problems(in: "stateDiagram-v2\n    direction sideways\n").isEmpty)
+        #expect(!MermaidStateDiagram.problems(in: "stateDiagram-v2\n    state \"a \"b\"\" as c\n").isEmpty)
+        #expect(!MermaidStateDiagram.problems(in: "stateDiagram-v2\n    a\n    class a undefined\n").isEmpty)
+        #expect(!MermaidStateDiagram.problems(in: "stateDiagram-v2\n    classDef x fill #fff\n").isEmpty)
+        #expect(!MermaidStateDiagram.problems(in: "stateDiagram-v2\n    a\n    class a\n").isEmpty)
+        #expect(!MermaidStateDiagram.problems(in: "stateDiagram-v2\n    classDef y fill:#fff\n    class b y\n").isEmpty)
+        #expect(!MermaidStateDiagram.problems(in: "stateDiagram-v2\n    state --> a\n").isEmpty)
+        #expect(!MermaidStateDiagram.problems(in: "stateDiagram-v2\n    defaultState --> a\n").isEmpty)
+        let valid = """
+            stateDiagram-v2
+                direction LR
+                classDef main fill:#dbeafe,stroke:#2563eb
+                a
+                state "every state but a" as g1
+                g1 --> a : x, y
+                class a main
+                class g1, a main
+            """
+        #expect(MermaidStateDiagram.problems(in: valid + "\n").isEmpty, "\(MermaidStateDiagram.problems(in: valid))")
     }
 }
