@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import StateMachine
 
 /// Every failure a surface reports: a stable `code` and a message a person can act on. The CLI prints

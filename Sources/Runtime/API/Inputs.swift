@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import StateMachine
 
 // The inputs of the Runtime API's commands. Their JSON form (HTTP bodies, MCP arguments) uses the

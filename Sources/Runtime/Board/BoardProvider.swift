@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A tracker that owns projects' issues: the local kanban board today, Linear next. The Runtime API
 /// routes every board command of a project to its provider; a provider writes tracker facts

@@ -1,6 +1,6 @@
 import Foundation
-public import StateMachine
-public import WorkflowParser
+package import StateMachine
+package import WorkflowParser
 
 /// Builds the variables of a phase prompt (see `Specs/templates.md`) from the store's records.
 package enum PromptContext {
