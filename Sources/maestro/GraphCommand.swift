@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Runtime
 import StateMachine
 import WorkflowParser
 
@@ -16,7 +18,7 @@ enum GraphViewArgument: String, CaseIterable, ExpressibleByArgument {
     var view: GraphView { GraphView(rawValue: rawValue) ?? .overview }
 }
 
-struct GraphCommand: ParsableCommand {
+struct GraphCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "graph",
         abstract: "Print the lifecycle state machine compiled from a WORKFLOW.md.",
@@ -36,13 +38,43 @@ struct GraphCommand: ParsableCommand {
     @Option(help: "What to draw: overview (one edge per state pair, with its events) or full (every transition).")
     var view: GraphViewArgument = .overview
 
-    func run() throws {
+    @Flag(help: "With --format svg: the number of issues in each state, from the database (--db).")
+    var counts = false
+
+    @Option(help: "The database for --counts. Default: $MAESTRO_DB, else .maestro/maestro.sqlite in the current directory.")
+    var db: String?
+
+    func validate() throws {
+        if counts, format != .svg { throw ValidationError("--counts draws numbers on the SVG; use it with --format svg") }
+    }
+
+    func run() async throws {
+        let workflow: Workflow
         do {
-            let workflow = try WorkflowLoader.load(path: path)
-            for warning in workflow.warnings { printError(warning.description) }
-            printOut(workflow.machine.render(format.format, view: view.view))
+            workflow = try WorkflowLoader.load(path: path)
         } catch {
             for diagnostic in error.diagnostics { printError(diagnostic.description) }
+            throw ExitCode(1)
+        }
+        for warning in workflow.warnings { printError(warning.description) }
+        guard counts else { return printOut(workflow.machine.render(format.format, view: view.view)) }
+        printOut(workflow.machine.renderSVG(view: view.view, counts: try await lifecycleCounts()))
+    }
+
+    /// The same numbers the dashboard shows: issues per lifecycle state, from the board overview.
+    private func lifecycleCounts() async throws -> [LifecycleState: Int] {
+        let path = db ?? ProcessInfo.processInfo.environment["MAESTRO_DB"] ?? Store.defaultPath
+        guard FileManager.default.fileExists(atPath: path) else {
+            printError("error: no database at \(path); pass --db or run `maestro run` first [cannot_open_database]")
+            throw ExitCode(1)
+        }
+        do {
+            let store = try Store.open(path: path)
+            let overview = try await RuntimeAPI(board: Board(store: store), providers: Providers([])).boardOverview()
+            return Dictionary(uniqueKeysWithValues: overview.byLifecycleState.compactMap { key, value in LifecycleState(rawValue: key).map { ($0, value) } })
+        } catch {
+            let failure = APIError.from(error)
+            printError("error: \(failure.message) [\(failure.code)]")
             throw ExitCode(1)
         }
     }

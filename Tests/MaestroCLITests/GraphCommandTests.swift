@@ -99,3 +99,30 @@ import Testing
         #expect(MermaidStateDiagram.problems(in: valid + "\n").isEmpty, "\(MermaidStateDiagram.problems(in: valid))")
     }
 }
+
+/// `graph --counts`: the numbers of the board overview, drawn on the SVG.
+@Suite struct GraphCountsTests {
+    @Test func countsComeFromTheDatabase() async throws {
+        let sandbox = try BoardSandbox()
+        try await sandbox.ok("project", "create", "Counts", "--key", "C")
+        for title in ["one", "two", "three"] { try await sandbox.ok("issue", "create", "--project", "C", "--title", title) }
+        let workflow = GraphCommandTests.workflowPath("human-review")
+        let drawn = try await sandbox.run(["graph", workflow, "--format", "svg", "--counts"])
+        #expect(drawn.status == 0, "\(drawn.stderr)")
+        #expect(drawn.stdout.contains("data-state=\"queued\" data-kind=\"main\" data-count=\"3\""))
+        #expect(drawn.stdout.contains("data-state=\"closed\" data-kind=\"terminal\" data-count=\"0\""))
+        #expect(!(try await sandbox.run(["graph", workflow, "--format", "svg"], db: false)).stdout.contains("data-count"))
+    }
+
+    @Test func countsNeedAnSVGAndAnExistingDatabase() async throws {
+        let sandbox = try BoardSandbox()
+        let workflow = GraphCommandTests.workflowPath("human-review")
+        let mermaid = try await sandbox.run(["graph", workflow, "--counts"])
+        #expect(mermaid.status == 2)
+        #expect(mermaid.stderr.contains("--counts draws numbers on the SVG"))
+        let missing = try await sandbox.run(["graph", workflow, "--format", "svg", "--counts"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("no database at"))
+        #expect(!FileManager.default.fileExists(atPath: sandbox.database), "a read created no database")
+    }
+}
