@@ -71,7 +71,8 @@ struct GraphCommand: AsyncParsableCommand {
         do {
             let store = try Store.open(path: path)
             let overview = try await RuntimeAPI(board: Board(store: store), providers: Providers([])).boardOverview()
-            return Dictionary(uniqueKeysWithValues: overview.byLifecycleState.compactMap { key, value in LifecycleState(rawValue: key).map { ($0, value) } })
+            return Dictionary(
+                uniqueKeysWithValues: overview.byLifecycleState.compactMap { key, value in LifecycleState(rawValue: key).map { ($0, value) } })
         } catch {
             let failure = APIError.from(error)
             printError("error: \(failure.message) [\(failure.code)]")

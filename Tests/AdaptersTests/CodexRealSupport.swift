@@ -49,15 +49,18 @@ enum Helper {
         var succeeded: Bool { status.isSuccess }
     }
 
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> Output {
+    /// - Parameter directory: the working directory; the test process's by default.
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, in directory: String? = nil)
+        async throws -> Output
+    {
         var env = Environment.inherit
         if let environment {
             env = .custom(
                 Dictionary(uniqueKeysWithValues: environment.compactMap { key, value in Environment.Key(rawValue: key).map { ($0, value) } }))
         }
         let result = try await Subprocess.run(
-            .path(FilePath(executable)), arguments: Arguments(arguments), environment: env, input: .none,
-            output: .string(limit: 4 << 20), error: .string(limit: 1 << 20))
+            .path(FilePath(executable)), arguments: Arguments(arguments), environment: env,
+            workingDirectory: directory.map { FilePath($0) }, input: .none, output: .string(limit: 4 << 20), error: .string(limit: 1 << 20))
         return Output(status: result.terminationStatus, stdout: result.standardOutput, stderr: result.standardError)
     }
 }

@@ -213,5 +213,50 @@ import WorkflowParser
         #expect(await Self.stop(daemon) && daemon.terminationStatus == 0)
     }
 
+    /// The daemon decides with the workflow in force: after a hot reload that renames the claim
+    /// state, a claim writes the new state; and a CLI run from a directory without a WORKFLOW.md
+    /// (no machine of its own, no columns but the daemon's) only writes the move, which the daemon
+    /// then judges.
+    @Test func aReloadedClaimStateIsWrittenAndACLIMoveIsJudgedByTheDaemon() async throws {
+        let setup = try Setup(prompt: "Hang.\n@@silence {}")
+        defer { setup.cleanup() }
+        let elsewhere = setup.directory.appendingPathComponent("elsewhere")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        func cli(_ arguments: String...) async throws -> Helper.Output {
+            try await Helper.run(DaemonEndToEndTests.maestro.path, arguments, environment: setup.environment, in: elsewhere.path)
+        }
+        let daemon = try setup.start()
+        defer { if daemon.isRunning { daemon.terminate() } }
+        try await setup.eventually("the daemon's start") { setup.log().contains("recovered") }
+        #expect(try await cli("project", "create", "ops", "--key", "OPS").succeeded)
+        #expect(try await cli("issue", "create", "--project", "OPS", "--title", "before").succeeded)
+        try await setup.eventually("the first claim") { try await setup.issue("OPS-1")?.trackerState == "in_progress" }
+
+        let workflow = setup.directory.appendingPathComponent("WORKFLOW.md")
+        let edited = try String(contentsOf: workflow, encoding: .utf8).replacingOccurrences(
+            of: "  kind: kanban\n", with: "  kind: kanban\n  active_states: [todo, doing]\n  claim_state: doing\n")
+        try edited.write(to: workflow, atomically: true, encoding: .utf8)
+        try await setup.eventually("the reload") { setup.log().contains("workflow reloaded") }
+        // The first issue's state is no longer active: the daemon releases it.
+        try await setup.eventually("the release") { try await setup.issue("OPS-1")?.lifecycleState == .released }
+
+        #expect(try await cli("issue", "create", "--project", "OPS", "--title", "after").succeeded)
+        try await setup.eventually("the claim in the new state") { try await setup.issue("OPS-2")?.trackerState == "doing" }
+        try await setup.eventually("the run") { try await setup.issue("OPS-2")?.lifecycleState == .running }
+
+        // `doing` is a column only the daemon's workflow has; the CLI learned it from the store.
+        let moved = try await cli("issue", "move", "OPS-2", "done", "--json")
+        #expect(moved.succeeded, "\(moved.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(moved.stdout.utf8)) as? [String: Any])
+        #expect(object["state"] as? String == "done")
+        #expect((object["lifecycle"] as? [String: Any])?["state"] as? String == "running", "the CLI decided nothing")
+        try await setup.eventually("the daemon's close") { try await setup.issue("OPS-2")?.lifecycleState == .closed }
+        let close = try await setup.store.read { db in
+            try TransitionRecord.filter(Column("identifier") == "OPS-2").order(Column("seq").desc).fetchOne(db)
+        }
+        #expect(close?.event == .trackerUpdated && close?.payloadObject["source"] == "board_change")
+        #expect(await Self.stop(daemon) && daemon.terminationStatus == 0)
+    }
+
     private func keys(of object: [String: Any]?) -> [String] { object.map { $0.keys.sorted() } ?? [] }
 }
