@@ -24,6 +24,11 @@ extension ConfigReader {
             maxConcurrentAgentsByState: decodeLimitsByState())
         let codex = decodeCodex(positive: positive)
         let port = int("server.port", default: 8787, expected: "a port in 0...65535", valid: { (0...65535).contains($0) })
+        let host = string("server.host", default: "127.0.0.1")?.trimmingCharacters(in: .whitespaces) ?? "127.0.0.1"
+        if host.isEmpty {
+            report(.invalidConfigValue, "server.host is empty", hint: "remove it to listen on 127.0.0.1", at: node("server.host"))
+        }
+        let token = secret("server.auth_token")
         let review = WorkflowConfig.PhaseSettings(
             enabled: bool("phases.review.enabled", default: true), prompt: string("phases.review.prompt", default: nil))
         let done = WorkflowConfig.PhaseSettings(
@@ -34,12 +39,30 @@ extension ConfigReader {
             tracker: tracker,
             pollingIntervalMs: int("polling.interval_ms", default: 30_000, expected: positive.0, valid: positive.1),
             workspaceRoot: URL(fileURLWithPath: root).standardizedFileURL.path,
-            hooks: hooks, agent: agent, codex: codex, serverPort: port, review: review, done: done)
+            hooks: hooks, agent: agent, codex: codex, serverPort: port, serverHost: host.isEmpty ? "127.0.0.1" : host,
+            serverAuthToken: token?.value, serverAuthTokenVariable: token?.variable, review: review, done: done)
         checkPhases(config)
         return config
     }
 
     // MARK: - Sections
+
+    /// A secret: only `$VAR` (or `${VAR}`) is accepted, so the value never sits in a file agents
+    /// can read; the variable must be set.
+    private mutating func secret(_ path: String) -> (value: String, variable: String)? {
+        guard let text = string(path, default: nil) else { return nil }
+        guard let name = Self.variableName(text) else {
+            report(
+                .invalidConfigValue, "\(path) must name an environment variable, like $MAESTRO_API_TOKEN",
+                hint: "a secret written in WORKFLOW.md is readable by every agent; export it and write `\(path): $NAME`", at: node(path))
+            return nil
+        }
+        guard let value = environment[name], !value.isEmpty else {
+            report(.unsetEnvironmentVariable, "\(path) refers to $\(name), which is not set", hint: "export \(name)", at: node(path))
+            return nil
+        }
+        return (value, name)
+    }
 
     private mutating func decodeTracker() -> WorkflowConfig.Tracker {
         var kind = string("tracker.kind", default: nil) ?? ""

@@ -96,6 +96,12 @@ public enum ConfigSchema {
         key("codex.read_timeout_ms", "integer", "5000", "> 0", true) { "\($0.codex.readTimeoutMs)" },
         key("codex.stall_timeout_ms", "integer", "300000", "<= 0 disables stall detection", true) { "\($0.codex.stallTimeoutMs)" },
         key("server.port", "integer", "8787", "0...65535; 0 picks a free port", false) { "\($0.serverPort)" },
+        key("server.host", "string", "127.0.0.1", "an address to listen on; beyond loopback it needs an auth token", false) {
+            $0.serverHost
+        },
+        key("server.auth_token", "`$VAR` or null", "null", "the bearer token every HTTP request must carry; a secret, never printed", false) {
+            $0.serverAuthTokenVariable.map { "$" + $0 } ?? "null"
+        },
         key("phases.review.enabled", "boolean", "true", "false removes the review state", true) { "\($0.review.enabled)" },
         key("phases.review.prompt", "template or null", "null", "strict Liquid; null = a human reviews", true) {
             $0.review.prompt == nil ? "null" : "(template)"

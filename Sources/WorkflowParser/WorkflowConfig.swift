@@ -77,6 +77,12 @@ public struct WorkflowConfig: Sendable, Hashable {
     public var agent: Agent
     public var codex: Codex
     public var serverPort: Int
+    /// The HTTP listener's address; loopback unless set.
+    public var serverHost: String
+    /// The bearer token HTTP requests must carry (from `server.auth_token: $VAR`); a secret.
+    public var serverAuthToken: String?
+    /// The variable `server.auth_token` named; stripped from agent and hook environments.
+    public var serverAuthTokenVariable: String?
     public var review: PhaseSettings
     public var done: PhaseSettings
 }

@@ -27,7 +27,7 @@ let defaultWorkspaceRoot = URL(fileURLWithPath: NSTemporaryDirectory()).appendin
             codex: .init(
                 command: "codex app-server", approvalPolicy: .string("never"), threadSandbox: "workspace-write",
                 turnSandboxPolicy: nil, turnTimeoutMs: 3_600_000, readTimeoutMs: 5_000, stallTimeoutMs: 300_000),
-            serverPort: 8787,
+            serverPort: 8787, serverHost: "127.0.0.1", serverAuthToken: nil, serverAuthTokenVariable: nil,
             review: .init(enabled: true, prompt: nil),
             done: .init(enabled: false, prompt: nil))
         #expect(workflow.config == expected)
@@ -287,5 +287,26 @@ let defaultWorkspaceRoot = URL(fileURLWithPath: NSTemporaryDirectory()).appendin
             error?.diagnostics.map(\.spot) == [
                 Spot(.invalidConfigValue, 3, 41, "agent.max_concurrent_agents_by_state must be a map, got '5'")
             ])
+    }
+}
+
+@Suite struct ServerConfigTests {
+    @Test func theAuthTokenIsReadFromTheNamedVariableOnly() throws {
+        let text = "---\ntracker:\n  kind: kanban\nserver:\n  host: 0.0.0.0\n  auth_token: $API_TOKEN\n---\nx\n"
+        let workflow = try WorkflowLoader.parse(text, file: "W.md", baseDirectory: "/", environment: ["API_TOKEN": "s3cret"])
+        #expect(workflow.config.serverHost == "0.0.0.0")
+        #expect(workflow.config.serverAuthToken == "s3cret")
+        #expect(workflow.config.serverAuthTokenVariable == "API_TOKEN")
+
+        let literal = "---\ntracker:\n  kind: kanban\nserver:\n  auth_token: s3cret\n---\nx\n"
+        let refused = #expect(throws: WorkflowError.self) { try WorkflowLoader.parse(literal, file: "W.md", baseDirectory: "/", environment: [:]) }
+        #expect(refused?.errors.map(\.code) == [.invalidConfigValue])
+        #expect(refused?.errors.first.map { "\($0.line):\($0.column)" } == "5:15")
+        #expect(refused?.description.contains("s3cret") == false, "the secret is never printed")
+
+        let unset = #expect(throws: WorkflowError.self) {
+            try WorkflowLoader.parse(text, file: "W.md", baseDirectory: "/", environment: [:])
+        }
+        #expect(unset?.errors.map(\.code) == [.unsetEnvironmentVariable])
     }
 }

@@ -65,7 +65,7 @@ private let codesHeader = "| code | severity | when |"
                 path: $0.path, type: $0.type, defaultValue: $0.defaultValue, validation: $0.validation,
                 appliesOnReload: $0.appliesOnReload)
         }
-        #expect(documented.count == 33)
+        #expect(documented.count == 35)
         // Same keys in the same order, then each row field by field (one focused failure per row).
         #expect(documented.map(\.path) == schema.map(\.path))
         for (row, key) in zip(documented, schema) where row.path == key.path {
@@ -138,11 +138,11 @@ private let codesHeader = "| code | severity | when |"
                 "  turn_timeout_ms: 8",
                 "  read_timeout_ms: 9",
                 "  stall_timeout_ms: 0",
-                "server: {port: 1}",
+                "server: {port: 1, host: 10.0.0.2, auth_token: $API}",
                 "phases:",
                 "  review: {enabled: true, prompt: r}",
                 "  done: {enabled: true, prompt: d}"),
-            environment: ["TOKEN": "t"]
+            environment: ["TOKEN": "t", "API": "secret"]
         ).config
         let rendered = Dictionary(uniqueKeysWithValues: ConfigSchema.keys.map { ($0.path, $0.render(config)) })
         #expect(
@@ -156,7 +156,8 @@ private let codesHeader = "| code | severity | when |"
                 "agent.continuation_delay_ms": "7", "agent.max_concurrent_agents_by_state": "{a: 1, b: 2}",
                 "codex.command": "run", "codex.approval_policy": "{granular}", "codex.thread_sandbox": "read-only",
                 "codex.turn_sandbox_policy": "{...}", "codex.turn_timeout_ms": "8", "codex.read_timeout_ms": "9",
-                "codex.stall_timeout_ms": "0", "server.port": "1", "phases.review.enabled": "true",
+                "codex.stall_timeout_ms": "0", "server.port": "1", "server.host": "10.0.0.2", "server.auth_token": "$API",
+                "phases.review.enabled": "true",
                 "phases.review.prompt": "(template)", "phases.done.enabled": "true", "phases.done.prompt": "(template)",
             ])
     }
