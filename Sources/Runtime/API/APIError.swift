@@ -36,6 +36,8 @@ public struct APIError: Error, Codable, Sendable, Hashable, CustomStringConverti
         case invalidAnswer = "invalid_answer"
         case requestNotFound = "request_not_found"
         case noLiveDaemon = "no_live_daemon"
+        case unauthorized
+        case shuttingDown = "shutting_down"
         case commandPending = "command_pending"
         case trackerError = "tracker_error"
         case notADatabase = "not_a_database"

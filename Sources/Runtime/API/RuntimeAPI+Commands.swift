@@ -190,4 +190,12 @@ extension RuntimeAPI {
         guard let live else { throw APIError(.noLiveDaemon, "no live maestro daemon in this process") }
         return await live.requestRefresh()
     }
+
+    /// Hands a webhook delivery to the provider of `kind`; `unsupported_by_provider` when it takes none.
+    public func receiveWebhook(provider kind: String, headers: [String: String], body: [UInt8]) async throws(APIError) -> WebhookOutcome {
+        guard let receiver = try providers.provider(kind) as? any WebhookReceiver else {
+            throw APIError(.unsupportedByProvider, "the \(kind) tracker takes no webhooks")
+        }
+        return try await command { try await receiver.receiveWebhook(headers: headers, body: body) }
+    }
 }

@@ -61,3 +61,25 @@ public struct Providers: Sendable {
     /// Every provider's secret variable names.
     public var secretEnvironmentNames: [String] { byKind.values.flatMap(\.secretEnvironmentNames).sorted() }
 }
+
+/// A tracker that also accepts pushed notifications (Linear's webhooks). Polling stays the source of
+/// truth; a delivery only makes the runtime look sooner.
+public protocol WebhookReceiver: Sendable {
+    /// Verifies one delivery (signature, freshness) and acts on it (a targeted refresh). Throws
+    /// ``APIError`` with `unauthorized` for a bad signature or a stale delivery, `invalid_value` for
+    /// a body it cannot read.
+    func receiveWebhook(headers: [String: String], body: [UInt8]) async throws -> WebhookOutcome
+}
+
+/// What a webhook delivery led to.
+public struct WebhookOutcome: Codable, Sendable, Hashable {
+    /// Whether the delivery was acted on (`false`: valid but about nothing maestro follows).
+    public var accepted: Bool
+    /// The issues it refreshed, by identifier.
+    public var refreshed: [String]
+
+    public init(accepted: Bool, refreshed: [String]) {
+        self.accepted = accepted
+        self.refreshed = refreshed
+    }
+}
