@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Runtime
 import StateMachine
+import Transports
 import WorkflowParser
 
 struct RunCommand: AsyncParsableCommand {
@@ -19,8 +20,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The database file. Default: $MAESTRO_DB, else .maestro/maestro.sqlite in the current directory.")
     var db: String?
 
-    @Option(help: "The dashboard port (overrides server.port; the HTTP surface arrives with its own issue).")
+    @Option(help: "The HTTP port (overrides server.port); 0 picks a free one.")
     var port: Int?
+
+    @Option(help: "The HTTP address (overrides server.host); beyond loopback it needs an auth token.")
+    var host: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
@@ -68,8 +72,16 @@ struct RunCommand: AsyncParsableCommand {
             KanbanTools(api: boardAPI, identifier: request.identifier, columns: KanbanColumns(workflow: request.workflow).columns)
         })
         let workflowPath = URL(fileURLWithPath: path).standardizedFileURL.path
+        let http = httpSettings(workflow)
+        if let refusal = http.refusal {
+            printError("maestro run: \(refusal)")
+            throw ExitCode(1)
+        }
+        let metrics = MaestroMetrics()
         let orchestrator = Orchestrator(
-            board: board, providers: providers, runner: runner, source: source, logger: logger,
+            board: board, providers: providers, runner: runner, source: source,
+            environment: ProcessInfo.processInfo.environment.filter { !Self.httpSecrets(workflow).contains($0.key) }, logger: logger,
+            metrics: metrics.factory,
             onWorkflow: { workflow, revision in
                 let columns = KanbanColumns(workflow: workflow)
                 let settings = BoardSettings(
@@ -78,6 +90,12 @@ struct RunCommand: AsyncParsableCommand {
                     logger.warning("publishing the board's states failed", metadata: ["error": "\(error)"])
                 }
             })
+        let api = RuntimeAPI(board: board, providers: providers, live: orchestrator)
+        let surface = HTTPSurface(api: api, settings: http, metrics: metrics, logger: logger) { url in
+            lock.publish(httpAddress: url)
+            printError("  dashboard:  \(url)/")
+            logger.info("listening", metadata: ["url": "\(url)"])
+        }
         let banner = [
             "maestro run",
             "  workflow:   \(path) (revision \(await source.revision); \(workflow.machine.policy.summary))",
@@ -86,13 +104,29 @@ struct RunCommand: AsyncParsableCommand {
             "  codex:      \(workflow.config.codex.command)",
         ]
         printError(banner.joined(separator: "\n"))
-        let daemon = Daemon(orchestrator: orchestrator, logger: logger)
+        let daemon = Daemon(orchestrator: orchestrator, services: [surface], logger: logger)
         do {
             try await daemon.run(until: signals)
         } catch is Daemon.ForcedStop {
             printError("maestro run: stopped at once on a second signal")
             throw ExitCode(130)
+        } catch let error as HTTPSurfaceError {
+            printError("maestro run: \(error.message)")
+            throw ExitCode(1)
         }
         withExtendedLifetime(lock) {}
+    }
+
+    /// The listener's settings: flags over WORKFLOW.md's `server` keys; the token from
+    /// `server.auth_token` or `$MAESTRO_API_TOKEN`.
+    func httpSettings(_ workflow: Workflow) -> HTTPSettings {
+        let config = workflow.config
+        let token = config.serverAuthToken ?? ProcessInfo.processInfo.environment["MAESTRO_API_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        return HTTPSettings(host: host ?? config.serverHost, port: port ?? config.serverPort, token: token)
+    }
+
+    /// Variables that hold the HTTP token: never passed to agents or hooks.
+    static func httpSecrets(_ workflow: Workflow) -> Set<String> {
+        Set(["MAESTRO_API_TOKEN"] + [workflow.config.serverAuthTokenVariable].compactMap { $0 })
     }
 }

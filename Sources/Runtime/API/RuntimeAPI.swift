@@ -145,6 +145,9 @@ public struct RuntimeAPI: Sendable {
         }.map(\.rawValue)
     }
 
+    /// The lifecycle rules in force: the live daemon's, else the ones this process loaded for hints.
+    public func currentRules() async -> LifecycleRules { await rulesForHints() }
+
     func rulesForHints() async -> LifecycleRules {
         if let live { return await live.rules() }
         if let hintRules { return hintRules }

@@ -133,18 +133,21 @@ public struct WorkflowStatus: Codable, Sendable, Hashable {
     public var lastReloadErrors: [WorkflowDiagnostic]
     /// A one-line summary of the compiled lifecycle.
     public var summary: String
+    /// The validation warnings of the workflow in force (unknown keys, coerced values).
+    public var warnings: [WorkflowDiagnostic]
 
-    public init(path: String, revision: Int, lastReloadErrors: [WorkflowDiagnostic], summary: String) {
+    public init(path: String, revision: Int, lastReloadErrors: [WorkflowDiagnostic], summary: String, warnings: [WorkflowDiagnostic]) {
         self.path = path
         self.revision = revision
         self.lastReloadErrors = lastReloadErrors
         self.summary = summary
+        self.warnings = warnings
     }
 
     enum CodingKeys: String, CodingKey {
         case path, revision
         case lastReloadErrors = "last_reload_errors"
-        case summary
+        case summary, warnings
     }
 }
 

@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 /// The exclusive per-database lock that makes `maestro run` one daemon per database.
 ///
@@ -13,6 +14,8 @@ public final class DaemonLock: Sendable {
         public var pid: Int32
         public var startedAt: Date
         public var workflow: String
+        /// The HTTP listener's base URL once it listens (`http://127.0.0.1:8787`), for tools.
+        public var http: String?
     }
 
     public enum LockError: Error, Sendable, CustomStringConvertible {
@@ -39,10 +42,22 @@ public final class DaemonLock: Sendable {
             throw .held(path: path, holder: Self.readHolder(path))
         }
         descriptor = fd
-        let holder = Holder(pid: getpid(), startedAt: Date(), workflow: workflow)
-        let data = (try? JSONEncoder().encode(holder)) ?? Data()
-        _ = ftruncate(fd, 0)
-        data.withUnsafeBytes { bytes in _ = pwrite(fd, bytes.baseAddress, bytes.count, 0) }
+        holder = Mutex(Holder(pid: getpid(), startedAt: Date(), workflow: workflow, http: nil))
+        writeHolder()
+    }
+
+    private let holder: Mutex<Holder>
+
+    /// Records the HTTP listener's address in the lock file, where `maestro` commands find it.
+    public func publish(httpAddress: String) {
+        holder.withLock { $0.http = httpAddress }
+        writeHolder()
+    }
+
+    private func writeHolder() {
+        let data = (try? JSONEncoder().encode(holder.withLock { $0 })) ?? Data()
+        _ = ftruncate(descriptor, 0)
+        data.withUnsafeBytes { bytes in _ = pwrite(descriptor, bytes.baseAddress, bytes.count, 0) }
     }
 
     deinit {
@@ -67,6 +82,6 @@ extension DaemonLock {
             flock(fd, LOCK_UN)
             return nil
         }
-        return readHolder(path) ?? Holder(pid: 0, startedAt: Date(), workflow: "?")
+        return readHolder(path) ?? Holder(pid: 0, startedAt: Date(), workflow: "?", http: nil)
     }
 }

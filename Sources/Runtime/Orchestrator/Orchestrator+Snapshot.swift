@@ -13,7 +13,7 @@ extension Orchestrator: LiveRuntime {
         let workflow = await source.current
         let status = WorkflowStatus(
             path: source.path, revision: await source.revision, lastReloadErrors: await source.lastError?.diagnostics ?? [],
-            summary: workflow.machine.policy.summary)
+            summary: workflow.machine.policy.summary, warnings: workflow.warnings)
         return try await store.read { db in
             let ids = Array(runs.keys)
             let live = Dictionary(

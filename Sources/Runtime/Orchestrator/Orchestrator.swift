@@ -1,6 +1,7 @@
 public import Foundation
 import GRDB
 public import Logging
+public import Metrics
 import StateMachine
 public import WorkflowParser
 
@@ -38,6 +39,8 @@ public actor Orchestrator {
     var appliedRevision = 0
     /// Ticks run so far; tests read it to prove the daemon idles.
     public private(set) var tickCount = 0
+    /// `maestro_tick_duration_seconds`: how long each scheduler pass takes.
+    let tickTimer: Metrics.Timer
     let jobs: AsyncStream<Job>
     let jobSink: AsyncStream<Job>.Continuation
 
@@ -49,7 +52,7 @@ public actor Orchestrator {
     public init(
         board: Board, providers: Providers, runner: any AgentRunner, source: WorkflowSource, clock: any RuntimeClock = SystemClock(),
         environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger = Logger(label: "maestro"),
-        onWorkflow: (@Sendable (Workflow, Int) async -> Void)? = nil
+        metrics: any MetricsFactory = MetricsSystem.factory, onWorkflow: (@Sendable (Workflow, Int) async -> Void)? = nil
     ) {
         self.store = board.store
         self.board = board
@@ -61,6 +64,7 @@ public actor Orchestrator {
         self.environment = environment.filter { !secrets.contains($0.key) }
         self.logger = logger
         self.onWorkflow = onWorkflow
+        tickTimer = Metrics.Timer(label: "maestro_tick_duration_seconds", dimensions: [], preferredDisplayUnit: .seconds, factory: metrics)
         (jobs, jobSink) = AsyncStream.makeStream(of: Job.self, bufferingPolicy: .unbounded)
     }
 
@@ -116,6 +120,8 @@ public actor Orchestrator {
     @discardableResult
     public func tick() async throws -> Date {
         tickCount += 1
+        let started = ContinuousClock.now
+        defer { tickTimer.record(duration: ContinuousClock.now - started) }
         let workflow = await reloadWorkflow()
         let rules = LifecycleRules(workflow: workflow)
         let now = clock.now()

@@ -1,8 +1,0 @@
-import Testing
-import Transports
-
-@Suite struct TransportsModuleTests {
-    @Test func theModuleLinks() {
-        #expect(TransportsModule.name == "Transports")
-    }
-}
