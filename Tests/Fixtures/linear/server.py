@@ -26,7 +26,7 @@ Control API (JSON in, JSON out):
 
 Fault actions: http_error {status, body: json|html|empty}, rate_limited {variant: "400"|"429",
 reset_ms}, auth_error, graphql_errors {errors, data?}, malformed_json, non_json,
-slow {delay_ms, where: "headers"|"body"}, drop_connection, short_page, missing_end_cursor,
+slow {delay_ms, where: "headers"|"body"|"after"}, drop_connection, short_page, missing_end_cursor,
 duplicate_node_across_pages, complexity_reject.
 """
 
@@ -35,6 +35,7 @@ import hashlib
 import hmac
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -293,6 +294,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(entry, 200, payload, complexity=complexity)
 
     def answer(self, entry, status, payload, complexity=0, headers=None):
+        delay = getattr(self, "delay_answer", 0)
+        if delay:
+            self.delay_answer = 0
+            time.sleep(delay)
         with FAKE.lock:
             entry["status"] = status
             entry["codes"] = [(e.get("extensions") or {}).get("code") for e in payload.get("errors", [])]
@@ -346,6 +351,10 @@ class Handler(BaseHTTPRequestHandler):
             return
         if action == "slow":
             delay = fault.get("delay_ms", 2000) / 1000
+            if fault.get("where") == "after":
+                # The request is carried out; only the answer is late (a write that lands, unseen).
+                self.delay_answer = delay
+                return self.graphql_after_delay(entry)
             if fault.get("where", "headers") == "headers":
                 time.sleep(delay)
                 fault = dict(fault, action="none")
@@ -540,6 +549,11 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
+    # A parent may have spawned us with signals blocked (threads of Swift's runtime block them):
+    # unblock the ones that stop a server.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT, signal.SIGHUP})
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--port-file")
