@@ -149,14 +149,15 @@ struct LinearHarness {
         }
     }
 
-    /// Polls until `condition` holds; fails after `limit`.
+    /// Polls until `condition` holds (an error counts as "not yet": the issue may not be mirrored
+    /// yet); fails after `limit`.
     func eventually(
         _ what: String, upTo limit: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation,
         _ condition: @Sendable () async throws -> Bool
     ) async throws {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
-            if try await condition() { return }
+            if (try? await condition()) == true { return }
             try await Task.sleep(for: .milliseconds(25))
         }
         Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
