@@ -92,6 +92,8 @@ let package = Package(
             dependencies: [
                 "StateMachine", "WorkflowParser", "Runtime", "Adapters", "RuntimeTesting",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
