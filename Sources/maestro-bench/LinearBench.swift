@@ -203,10 +203,14 @@ func benchLinearSync(count: Int, pageSize: Int) async throws {
     let before = try await fake.requests().count
     let clock = ContinuousClock()
     var report: LinearSyncReport?
+    let cpuBefore = processCPUSeconds()
     let first = try await clock.measure { report = try await daemon.provider.sync(project, states: states) }
+    let cpu = processCPUSeconds() - cpuBefore
     let requests = try await fake.requests().count - before
     let second = try await clock.measure { _ = try await daemon.provider.sync(project, states: states) }
-    print("first sync of \(count) issues in pages of \(pageSize): \(milliseconds(first)), \(requests) requests (\(report?.pages ?? 0) pages)")
+    print(
+        "first sync of \(count) issues in pages of \(pageSize): \(milliseconds(first)), \(requests) requests (\(report?.pages ?? 0) pages), maestro CPU \(String(format: "%.0f ms", cpu * 1000))"
+    )
     print("  \(String(format: "%.0f", Double(count) / (Double(first.components.seconds) + Double(first.components.attoseconds) / 1e18))) issues/s; a second pass with nothing new: \(milliseconds(second))")
 }
 
@@ -277,3 +281,12 @@ func benchLinearDispatch(runs: Int, webhook: Bool) async throws {
         "dispatch after a Linear change (\(webhook ? "webhook, in-process" : "1 s poll")): p50 \(milliseconds(median(samples))), p90 \(milliseconds(percentile(samples, 0.9))), max \(milliseconds(samples.max() ?? .zero)) over \(runs) runs"
     )
 }
+
+/// User plus system CPU time of this process so far, in seconds.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+

@@ -16,23 +16,29 @@ extension LinearProvider {
             try LinearProjectSettings.validate(new.settings)
             let endpoint = try endpoint(LinearProjectSettings(new.settings))
             let info = try await resolveProject(reference, at: endpoint)
-            let api = RuntimeAPI(board: board, providers: Providers([self]))
-            if let mirrored = try await api.projects().first(where: { $0.provider == kind && $0.externalId == info.id }) {
-                throw APIError(.duplicateProject, "Linear project '\(info.name)' is already mirrored as \(mirrored.key)")
-            }
-            var settings = new.settings
-            settings["slug"] = info.slug
-            settings["url"] = info.url
-            settings["team_id"] = info.teams.first?.id
-            settings["team_key"] = info.teams.first?.key
-            let name = new.name.trimmingCharacters(in: .whitespacesAndNewlines)
-            let created = try await board.createProject(
-                NewProject(
-                    name: name.isEmpty ? info.name : name, key: new.key, description: new.description, provider: kind, externalId: info.id,
-                    settings: settings.compactMapValues { $0 }))
-            wake.notify()
-            return created
+            return try await mirror(info, as: new)
         }
+    }
+
+    /// Creates the store's project for a resolved Linear project: Linear's id as `external_id`, its
+    /// slug, URL and first team in the settings; Linear's name when `new` has none.
+    func mirror(_ info: LinearProjectInfo, as new: NewProject) async throws -> ProjectView {
+        let api = RuntimeAPI(board: board, providers: Providers([self]))
+        if let mirrored = try await api.projects().first(where: { $0.provider == kind && $0.externalId == info.id }) {
+            throw APIError(.duplicateProject, "Linear project '\(info.name)' is already mirrored as \(mirrored.key)")
+        }
+        var settings = new.settings
+        settings["slug"] = info.slug
+        settings["url"] = info.url
+        settings["team_id"] = info.teams.first?.id
+        settings["team_key"] = info.teams.first?.key
+        let name = new.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let created = try await board.createProject(
+            NewProject(
+                name: name.isEmpty ? info.name : name, key: new.key, description: new.description, provider: kind, externalId: info.id,
+                settings: settings))
+        wake.notify()
+        return created
     }
 
     /// Forgets the mirror (its issues and their history in the store); Linear keeps the project.

@@ -25,8 +25,8 @@ extension LinearProvider {
             var lastError: APIError?
             for key in keys {
                 do {
-                    return try await createProject(
-                        NewProject(name: name, key: key, provider: kind, externalId: info.id, settings: tracker.settings))
+                    try LinearProjectSettings.validate(tracker.settings)
+                    return try await mirror(info, as: NewProject(name: name, key: key, provider: kind, settings: tracker.settings))
                 } catch let error as APIError where error.code == APIError.Code.duplicateProject.rawValue {
                     lastError = error
                 }
