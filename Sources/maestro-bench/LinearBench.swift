@@ -50,7 +50,8 @@ struct BenchLinear {
                                 "states": [
                                     ["id": "s-backlog", "name": "Backlog", "type": "backlog"], ["id": "s-todo", "name": "Todo", "type": "unstarted"],
                                     ["id": "s-progress", "name": "In Progress", "type": "started"],
-                                    ["id": "s-review", "name": "Human Review", "type": "started"], ["id": "s-done", "name": "Done", "type": "completed"],
+                                    ["id": "s-review", "name": "Human Review", "type": "started"],
+                                    ["id": "s-done", "name": "Done", "type": "completed"],
                                 ],
                             ]
                         ],
@@ -99,7 +100,10 @@ struct LinearBenchDaemon {
     let orchestrator: Orchestrator
     let api: RuntimeAPI
 
-    init(fake: BenchLinear, pollMs: Int, pageSize: Int = 50, webhooks: Bool = false, script: @escaping @Sendable (AgentRunRequest) -> [ScriptedAgentRunner.Step])
+    init(
+        fake: BenchLinear, pollMs: Int, pageSize: Int = 50, webhooks: Bool = false,
+        script: @escaping @Sendable (AgentRunRequest) -> [ScriptedAgentRunner.Step]
+    )
         async throws
     {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("maestro-bench-linear-\(UUID().uuidString)")
@@ -211,7 +215,9 @@ func benchLinearSync(count: Int, pageSize: Int) async throws {
     print(
         "first sync of \(count) issues in pages of \(pageSize): \(milliseconds(first)), \(requests) requests (\(report?.pages ?? 0) pages), maestro CPU \(String(format: "%.0f ms", cpu * 1000))"
     )
-    print("  \(String(format: "%.0f", Double(count) / (Double(first.components.seconds) + Double(first.components.attoseconds) / 1e18))) issues/s; a second pass with nothing new: \(milliseconds(second))")
+    print(
+        "  \(String(format: "%.0f", Double(count) / (Double(first.components.seconds) + Double(first.components.attoseconds) / 1e18))) issues/s; a second pass with nothing new: \(milliseconds(second))"
+    )
 }
 
 /// Requests per issue over a whole lifecycle: synced, dispatched, claimed, handed to review by the
@@ -243,7 +249,8 @@ func benchLinearRequests(count: Int) async throws {
     )
     print(
         String(
-            format: "  per issue: %.2f by-id reads + %.2f writes = %.2f targeted requests (polls: %.2f per issue over the run)", Double(byId) / Double(count),
+            format: "  per issue: %.2f by-id reads + %.2f writes = %.2f targeted requests (polls: %.2f per issue over the run)",
+            Double(byId) / Double(count),
             Double(writes) / Double(count), perIssue, Double(polls) / Double(count)))
 }
 
@@ -257,7 +264,8 @@ func benchLinearDispatch(runs: Int, webhook: Bool) async throws {
     let samples = try await daemon.running { () -> [Duration] in
         var samples: [Duration] = []
         for run in 1...runs {
-            try await fake.control("seed", ["issues": [["team": "team", "project": "project", "title": .string("issue \(run)"), "state": "Backlog"]]])
+            try await fake.control(
+                "seed", ["issues": [["team": "team", "project": "project", "title": .string("issue \(run)"), "state": "Backlog"]]])
             let identifier = "ENG-\(run)"
             // A random moment within the poll cycle.
             try await Task.sleep(for: .milliseconds(Int.random(in: 50...1000)))
@@ -289,4 +297,3 @@ func processCPUSeconds() -> Double {
     func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
     return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
-
