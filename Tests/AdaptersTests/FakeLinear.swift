@@ -23,25 +23,9 @@ final class FakeLinear: Sendable {
     let port: Int
     var endpoint: String { "http://127.0.0.1:\(port)/graphql" }
 
-    /// A Python with graphql-core: the venv's (CI installs it there), else the first on PATH.
-    static let python: String? = {
-        var candidates = [CodexFixtures.packageRoot.appendingPathComponent(".venv/bin/python3").path]
-        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-            candidates.append("\(directory)/python3")
-        }
-        candidates.append("/usr/bin/python3")
-        for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
-            let probe = Process()
-            probe.executableURL = URL(fileURLWithPath: candidate)
-            probe.arguments = ["-c", "import graphql"]
-            probe.standardOutput = FileHandle.nullDevice
-            probe.standardError = FileHandle.nullDevice
-            guard (try? probe.run()) != nil else { continue }
-            probe.waitUntilExit()
-            if probe.terminationStatus == 0 { return candidate }
-        }
-        return nil
-    }()
+    /// A Python with graphql-core: the venv's (CI installs it there), else the first on PATH. Probed
+    /// once per test process, without blocking a thread.
+    static func python() async -> String? { await PythonProbe.shared.python() }
 
     private init(process: Process, port: Int) {
         self.process = process
@@ -50,7 +34,7 @@ final class FakeLinear: Sendable {
 
     /// Starts a fake and seeds the standard fixture (unless `seed` is false).
     static func start(seed: Bool = true) async throws -> FakeLinear {
-        let python = try #require(python, "the fake Linear needs graphql-core: run scripts/setup.sh (graphql-core==3.2.8 into .venv)")
+        let python = try #require(await python(), "the fake Linear needs graphql-core: run scripts/setup.sh (graphql-core==3.2.8 into .venv)")
         let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("fake-linear-\(UUID().uuidString).port")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
@@ -73,13 +57,10 @@ final class FakeLinear: Sendable {
         throw FakeError("the fake Linear did not start")
     }
 
-    /// Stops the server: SIGTERM, then SIGKILL if it is still there a second later.
+    /// Stops the server: SIGKILL (it holds nothing worth a graceful end), without waiting.
     func stop() {
         guard process.isRunning else { return }
-        process.terminate()
-        let deadline = ContinuousClock.now + .seconds(1)
-        while process.isRunning, ContinuousClock.now < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        kill(process.processIdentifier, SIGKILL)
     }
 
     /// Runs `body` with a started fake, stopped afterwards whatever happens.
@@ -205,5 +186,29 @@ final class FakeLinear: Sendable {
     /// Validation errors of a document against the fake's schema (empty: valid).
     func validate(_ query: String) async throws -> [String] {
         (try await control("validate", ["query": .string(query)])["errors"]?.arrayValue ?? []).compactMap(\.stringValue)
+    }
+}
+
+/// Finds the Python that has graphql-core, once.
+actor PythonProbe {
+    static let shared = PythonProbe()
+    private var probed = false
+    private var found: String?
+
+    func python() async -> String? {
+        if probed { return found }
+        var candidates = [CodexFixtures.packageRoot.appendingPathComponent(".venv/bin/python3").path]
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            candidates.append("\(directory)/python3")
+        }
+        candidates.append("/usr/bin/python3")
+        for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
+            if (try? await Helper.run(candidate, ["-c", "import graphql"]))?.succeeded == true {
+                found = candidate
+                break
+            }
+        }
+        probed = true
+        return found
     }
 }
