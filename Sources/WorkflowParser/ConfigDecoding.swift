@@ -77,8 +77,9 @@ extension ConfigReader {
                 at: node("tracker.kind"))
             kind = kind.isEmpty ? "kanban" : kind
         }
-        let active = stringList("tracker.active_states", default: ["todo", "in_progress"])
-        let terminal = stringList("tracker.terminal_states", default: ["done", "cancelled"])
+        let defaults = TrackerDefaults(kind: kind)
+        let active = stringList("tracker.active_states", default: defaults.activeStates)
+        let terminal = stringList("tracker.terminal_states", default: defaults.terminalStates)
         for (path, states) in [("tracker.active_states", active), ("tracker.terminal_states", terminal)] where states.isEmpty {
             report(.invalidConfigValue, "\(path) is empty", hint: "list at least one tracker state", at: node(path))
         }
@@ -99,16 +100,18 @@ extension ConfigReader {
                 provider[key] = entry.value
             }
         }
+        decodeFlatTrackerKeys(kind: kind, provider: &provider, secrets: &secrets)
+        if kind == "linear" { checkLinearProvider(&provider, secrets: &secrets) }
         // The default claim state applies only where the board has it as an active state.
-        let claimDefault = activeSet.contains("in_progress") ? "in_progress" : nil
+        let claimDefault = activeSet.contains(normalizedTrackerState(defaults.claimState)) ? defaults.claimState : nil
         let claim = optionalState("tracker.claim_state", default: claimDefault)
         if let claim, !activeSet.contains(normalizedTrackerState(claim)) {
             report(
                 .invalidConfigValue, "tracker.claim_state '\(claim)' is not one of tracker.active_states",
                 hint: "claiming must keep the issue active; pick an active state or null", at: node("tracker.claim_state") ?? node("tracker"))
         }
-        let review = optionalState("tracker.review_state", default: "human_review")
-        let done = optionalState("tracker.done_state", default: "done")
+        let review = optionalState("tracker.review_state", default: defaults.reviewState)
+        let done = optionalState("tracker.done_state", default: defaults.doneState)
         for (path, value) in [("tracker.review_state", review), ("tracker.done_state", done)] {
             if let value, activeSet.contains(normalizedTrackerState(value)) {
                 report(

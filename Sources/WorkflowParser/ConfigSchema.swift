@@ -24,7 +24,7 @@ public enum ConfigSchema {
     public static let defaultWorkspaceRoot = "<system temp>/maestro_workspaces"
 
     public static let keys: [ConfigKey] = [
-        key("tracker.kind", "string", "(required)", "one of: kanban", false) { $0.tracker.kind },
+        key("tracker.kind", "string", "(required)", "one of: kanban, linear", false) { $0.tracker.kind },
         key("tracker.active_states", "list of strings", "[todo, in_progress]", "non-empty; compared trimmed and lowercased", true) {
             list($0.tracker.activeStates)
         },
@@ -48,6 +48,18 @@ public enum ConfigSchema {
         },
         key("tracker.done_state", "string or null", "done", "not one of active_states; required when phases.done is enabled", true) {
             $0.tracker.doneState ?? "null"
+        },
+        key("tracker.endpoint", "string or null", "null", "linear only: alias of tracker.provider.endpoint", true) {
+            $0.tracker.provider["endpoint"]?.stringValue ?? "null"
+        },
+        key("tracker.api_key", "`$VAR` or null", "null", "linear only: alias of tracker.provider.api_key; a secret, never printed", true) {
+            $0.tracker.providerEnvironmentNames["api_key"].map { "$" + $0 } ?? "null"
+        },
+        key("tracker.project_slug", "string or null", "null", "linear only: alias of tracker.provider.project_slug", true) {
+            $0.tracker.provider["project_slug"]?.stringValue ?? "null"
+        },
+        key("tracker.assignee", "string or null", "null", "linear only: alias of tracker.provider.assignee", true) {
+            $0.tracker.providerEnvironmentNames["assignee"].map { "$" + $0 } ?? $0.tracker.provider["assignee"]?.stringValue ?? "null"
         },
         key("polling.interval_ms", "integer", "30000", "> 0", true) { "\($0.pollingIntervalMs)" },
         key("workspace.root", "path", defaultWorkspaceRoot, "`~` and `$VAR` expanded; relative to the WORKFLOW.md directory", true) {

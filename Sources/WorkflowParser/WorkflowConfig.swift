@@ -89,7 +89,7 @@ public struct WorkflowConfig: Sendable, Hashable {
 
 extension WorkflowConfig {
     /// The tracker kinds this build supports.
-    public static let supportedTrackerKinds = ["kanban"]
+    public static let supportedTrackerKinds = ["kanban", "linear"]
 
     /// The kanban board's default columns, in board order.
     public static let kanbanColumns = ["backlog", "todo", "in_progress", "human_review", "done", "cancelled"]

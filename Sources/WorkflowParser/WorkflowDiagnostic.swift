@@ -7,6 +7,10 @@ public enum WorkflowErrorCode: String, Sendable, Hashable, CaseIterable, Codable
     case missingConfigValue = "missing_config_value"
     case unsetEnvironmentVariable = "unset_environment_variable"
     case unsupportedTrackerKind = "unsupported_tracker_kind"
+    /// `tracker.kind: linear` without an API key (Symphony's code).
+    case missingTrackerApiKey = "missing_tracker_api_key"
+    /// `tracker.kind: linear` without a project slug (Symphony's code).
+    case missingTrackerProjectSlug = "missing_tracker_project_slug"
     case templateParseError = "template_parse_error"
     case templateRenderError = "template_render_error"
     /// A warning: the key is ignored.

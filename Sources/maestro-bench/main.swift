@@ -103,6 +103,13 @@ do {
         try await benchBusyAgents(count: runsGiven ? runs : 10, seconds: 8)
     case "idle":
         try await benchIdle(seconds: runsGiven ? runs : 10)
+    case "linear-sync":
+        let rest = Array(arguments.dropFirst())
+        try await benchLinearSync(count: rest.first.flatMap(Int.init) ?? 2000, pageSize: rest.dropFirst().first.flatMap(Int.init) ?? 50)
+    case "linear-requests":
+        try await benchLinearRequests(count: runsGiven ? runs : 20)
+    case "linear-dispatch":
+        try await benchLinearDispatch(runs: runsGiven ? runs : 20, webhook: arguments.dropFirst().first == "webhook")
     case "contend" where arguments.count == 4:
         try await contend(databasePath: arguments[1], issueId: Int64(arguments[2]) ?? 0, expectedVersion: Int(arguments[3]) ?? 0)
     default:
@@ -119,6 +126,9 @@ do {
                    maestro-bench tick [COUNT]
                    maestro-bench busy-agents [--runs AGENTS]      (from the repository root)
                    maestro-bench idle [--runs SECONDS]
+                   maestro-bench linear-sync [COUNT [PAGE-SIZE]]      (from the repository root; needs graphql-core)
+                   maestro-bench linear-requests [--runs ISSUES]
+                   maestro-bench linear-dispatch [poll|webhook] [--runs N]
             """)
         throw BenchError.usage
     }

@@ -8,17 +8,53 @@ struct ProjectCommand: AsyncParsableCommand {
         subcommands: [Create.self, List.self, Show.self, Update.self, Delete.self])
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a project.")
-        @Argument(help: "The project's name.") var name: String
+        static let configuration = CommandConfiguration(
+            abstract: "Create a project: a kanban board, or a mirror of a Linear project.",
+            discussion: """
+                A Linear-backed project (--provider linear --linear-project SLUG) takes its issues from Linear; \
+                the API key is read from $LINEAR_API_KEY, or the variable --api-key-env names, and never stored.
+                """)
+        @Argument(help: "The project's name (a Linear project's own name when omitted).") var name: String?
         @Option(help: "The identifier prefix (letters and digits, e.g. MAE); derived from the name by default.")
         var key: String?
         @Option(help: "A description.") var description: String?
+        @Option(help: "The tracker: kanban (default) or linear.") var provider = "kanban"
+        @Option(help: "The Linear project's slug (the end of its URL) or id.") var linearProject: String?
+        @Option(help: "Only issues assigned to this Linear user id, or `me` (the key's user).") var assignee: String?
+        @Option(help: "The environment variable holding the Linear API key (default LINEAR_API_KEY).") var apiKeyEnv: String?
+        @Option(help: "Linear's GraphQL endpoint (default https://api.linear.app/graphql).") var endpoint: String?
+        @Option(help: "Issues per page when syncing, 1-250 (default 50).") var pageSize: Int?
+        @Option(help: "The environment variable holding the webhook signing secret (webhooks stay off without it).")
+        var webhookSecretEnv: String?
         @OptionGroup var options: StoreOptions
+
+        func validate() throws {
+            if provider == "kanban" {
+                guard name != nil else { throw ValidationError("a kanban project needs a NAME") }
+                let linearOnly = [linearProject, assignee, apiKeyEnv, endpoint, webhookSecretEnv].contains { $0 != nil } || pageSize != nil
+                guard !linearOnly else { throw ValidationError("--linear-project and the Linear options need --provider linear") }
+            } else if provider == "linear" {
+                guard linearProject != nil else { throw ValidationError("--provider linear needs --linear-project SLUG") }
+            }
+        }
 
         func run() async throws {
             try await options.run { api in
-                let project = try await api.createProject(NewProject(name: name, key: key, description: description))
-                try options.print(project) { "Created project \(project.key) (\(project.name))" }
+                var settings: [String: String] = [:]
+                settings["assignee"] = assignee
+                settings["api_key_env"] = apiKeyEnv
+                settings["endpoint"] = endpoint
+                settings["page_size"] = pageSize.map(String.init)
+                settings["webhook_secret_env"] = webhookSecretEnv
+                let project = try await api.createProject(
+                    NewProject(
+                        name: name ?? "", key: key, description: description, provider: provider, externalId: linearProject,
+                        settings: settings))
+                try options.print(project) {
+                    project.provider == "kanban"
+                        ? "Created project \(project.key) (\(project.name))"
+                        : "Created project \(project.key) (\(project.name)), mirroring \(project.provider) project \(project.settings["slug"] ?? project.externalId ?? "?"); `maestro run` syncs its issues"
+                }
             }
         }
     }

@@ -64,13 +64,17 @@ struct RunCommand: AsyncParsableCommand {
         }
         let board = Orchestrator.daemonBoard(store: store, source: source)
         let kanban = KanbanProvider(board: board) { KanbanColumns(workflow: await source.current) }
-        let providers = Providers([kanban])
+        let linear = LinearProvider(board: board, workflow: { await source.current }, logger: Logger(label: "maestro.linear"))
+        linear.declareSecrets(workflow.config.tracker.providerEnvironmentNames.values)
+        let providers = Providers([kanban, linear])
         // The agent's tools act through the daemon's own API, so an agent moving its issue commits
         // the move and its lifecycle consequences in one transaction.
         let boardAPI = RuntimeAPI(board: board, providers: providers)
-        let runner = CodexAgentRunner(tools: { request in
-            KanbanTools(api: boardAPI, identifier: request.identifier, columns: KanbanColumns(workflow: request.workflow).columns)
+        let runner = CodexAgentRunner(tools: { request -> (any AgentToolProvider)? in
+            if request.provider == linear.kind { return LinearTools(api: boardAPI, provider: linear, identifier: request.identifier) }
+            return KanbanTools(api: boardAPI, identifier: request.identifier, columns: KanbanColumns(workflow: request.workflow).columns)
         })
+        let syncBoard = TrackerSyncBoard()
         let workflowPath = URL(fileURLWithPath: path).standardizedFileURL.path
         let http = httpSettings(workflow)
         if let refusal = http.refusal {
@@ -81,8 +85,9 @@ struct RunCommand: AsyncParsableCommand {
         let orchestrator = Orchestrator(
             board: board, providers: providers, runner: runner, source: source,
             environment: ProcessInfo.processInfo.environment.filter { !Self.httpSecrets(workflow).contains($0.key) }, logger: logger,
-            metrics: metrics.factory,
+            metrics: metrics.factory, syncBoard: syncBoard,
             onWorkflow: { workflow, revision in
+                linear.declareSecrets(workflow.config.tracker.providerEnvironmentNames.values)
                 let columns = KanbanColumns(workflow: workflow)
                 let settings = BoardSettings(
                     columns: columns.columns, initialColumn: columns.initialColumn, workflowPath: workflowPath, revision: revision)
@@ -104,7 +109,9 @@ struct RunCommand: AsyncParsableCommand {
             "  codex:      \(workflow.config.codex.command)",
         ]
         printError(banner.joined(separator: "\n"))
-        let daemon = Daemon(orchestrator: orchestrator, services: [surface], logger: logger)
+        try await LinearStart.ensureProject(linear, workflow: workflow)
+        let sync = LinearSyncService(provider: linear, syncBoard: syncBoard, workflow: { await source.current })
+        let daemon = Daemon(orchestrator: orchestrator, services: [sync, surface], logger: logger)
         do {
             try await daemon.run(until: signals)
         } catch is Daemon.ForcedStop {
@@ -128,5 +135,23 @@ struct RunCommand: AsyncParsableCommand {
     /// Variables that hold the HTTP token: never passed to agents or hooks.
     static func httpSecrets(_ workflow: Workflow) -> Set<String> {
         Set(["MAESTRO_API_TOKEN"] + [workflow.config.serverAuthTokenVariable].compactMap { $0 })
+    }
+}
+
+/// A `tracker.kind: linear` workflow's project at start: created or found now, so a wrong key or
+/// slug stops `maestro run` with a clear message; a network failure only warns (the sync service
+/// tries again on every pass).
+enum LinearStart {
+    static func ensureProject(_ linear: LinearProvider, workflow: Workflow) async throws {
+        do {
+            if let project = try await linear.ensureProject(for: workflow) {
+                printError("  linear:     project \(project.key) mirrors \(project.settings["slug"] ?? project.externalId ?? "?")")
+            }
+        } catch let error as APIError where ["tracker_request", "tracker_status", "tracker_rate_limited"].contains(error.code) {
+            printError("maestro run: warning: \(error.message) [\(error.code)]; the sync retries")
+        } catch let error as APIError {
+            printError("maestro run: \(error.message) [\(error.code)]")
+            throw ExitCode(1)
+        }
     }
 }

@@ -43,7 +43,9 @@ struct StoreOptions: ParsableArguments {
             columns = KanbanColumns(workflow: try WorkflowLoaderDefaults.kanban())
         }
         let board = Board(store: store)
-        return RuntimeAPI(board: board, providers: Providers([KanbanProvider(board: board, columns: columns)]), hintRules: hints)
+        let linear = LinearProvider(board: board, workflow: { explicit })
+        return RuntimeAPI(
+            board: board, providers: Providers([KanbanProvider(board: board, columns: columns), linear]), hintRules: hints)
     }
 
     /// Runs `body` with the API, turning every failure into a clear message (or the JSON error

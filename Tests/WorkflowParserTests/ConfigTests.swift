@@ -94,9 +94,9 @@ let defaultWorkspaceRoot = URL(fileURLWithPath: NSTemporaryDirectory()).appendin
 
 @Suite struct TrackerConfigTests {
     @Test func trackerKindMustBeSupported() {
-        let error = parseFailure(workflowText("tracker:", "  kind: linear"))
-        #expect(error?.diagnostics.map(\.spot) == [Spot(.unsupportedTrackerKind, 3, 9, "tracker.kind 'linear' is not supported")])
-        #expect(error?.diagnostics.first?.hint == "use one of: kanban")
+        let error = parseFailure(workflowText("tracker:", "  kind: jira"))
+        #expect(error?.diagnostics.map(\.spot) == [Spot(.unsupportedTrackerKind, 3, 9, "tracker.kind 'jira' is not supported")])
+        #expect(error?.diagnostics.first?.hint == "use one of: kanban, linear")
     }
 
     @Test(arguments: [

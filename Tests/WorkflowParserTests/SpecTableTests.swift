@@ -65,7 +65,7 @@ private let codesHeader = "| code | severity | when |"
                 path: $0.path, type: $0.type, defaultValue: $0.defaultValue, validation: $0.validation,
                 appliesOnReload: $0.appliesOnReload)
         }
-        #expect(documented.count == 35)
+        #expect(documented.count == 39)
         // Same keys in the same order, then each row field by field (one focused failure per row).
         #expect(documented.map(\.path) == schema.map(\.path))
         for (row, key) in zip(documented, schema) where row.path == key.path {
@@ -149,7 +149,8 @@ private let codesHeader = "| code | severity | when |"
             rendered == [
                 "tracker.kind": "kanban", "tracker.active_states": "[ready]", "tracker.terminal_states": "[closed]",
                 "tracker.required_labels": "[agent]", "tracker.provider": "{a, b}", "tracker.claim_state": "ready",
-                "tracker.review_state": "waiting", "tracker.done_state": "closed", "polling.interval_ms": "1",
+                "tracker.review_state": "waiting", "tracker.done_state": "closed", "tracker.endpoint": "null",
+                "tracker.api_key": "null", "tracker.project_slug": "null", "tracker.assignee": "null", "polling.interval_ms": "1",
                 "workspace.root": "/ws", "hooks.after_create": "a", "hooks.before_run": "b", "hooks.after_run": "c",
                 "hooks.before_remove": "d", "hooks.timeout_ms": "2", "agent.max_concurrent_agents": "3",
                 "agent.max_turns": "4", "agent.max_retry_backoff_ms": "5", "agent.max_automatic_retries": "6",

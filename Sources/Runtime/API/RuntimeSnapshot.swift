@@ -113,13 +113,16 @@ public struct RuntimeSnapshot: Codable, Sendable, Hashable {
     /// The latest rate limits an agent reported; `null` until one did.
     @Nullable public var rateLimits: JSONValue?
     public var workflow: WorkflowStatus
+    /// Remote trackers' mirrors (Linear projects): progress, last success, last error; `null` when
+    /// no project is mirrored.
+    @Nullable public var sync: TrackerSyncOverview? = nil
 
     enum CodingKeys: String, CodingKey {
         case generatedAt = "generated_at"
         case counts, running, retrying, blocked
         case codexTotals = "codex_totals"
         case rateLimits = "rate_limits"
-        case workflow
+        case workflow, sync
     }
 }
 

@@ -116,6 +116,18 @@ extension Board {
         }
     }
 
+    /// The tracker state of each visible issue of the project, by external id: a sync tells the
+    /// issues that left the states it reads from those it never read.
+    public func visibleTrackerStates(in projectKey: String) async throws -> [String: String] {
+        try await store.read { db in
+            let project = try Self.requireProject(projectKey, db)
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT externalId, trackerState FROM issue WHERE projectId = ? AND visible = 1 AND externalId IS NOT NULL",
+                arguments: [project.id])
+            return Dictionary(rows.map { ($0[0] as String, $0[1] as String) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
     private static func upsert(_ snapshot: TrackerSnapshot, project: ProjectRecord, now: Date, _ db: Database) throws
         -> (Int64, BoardChangeRecord)?
     {

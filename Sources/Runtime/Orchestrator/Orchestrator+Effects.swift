@@ -104,7 +104,10 @@ extension Orchestrator {
     }
 
     func workspaces(_ workflow: Workflow) -> WorkspaceManager {
-        WorkspaceManager(root: workflow.config.workspaceRoot, hooks: workflow.config.hooks, environment: environment)
+        // Trackers may learn secret names after start (a Linear project naming its key variable).
+        let secrets = Set(providers.secretEnvironmentNames)
+        return WorkspaceManager(
+            root: workflow.config.workspaceRoot, hooks: workflow.config.hooks, environment: environment.filter { !secrets.contains($0.key) })
     }
 
     static func hookEnvironment(_ issue: IssueRecord) -> [String: String] {

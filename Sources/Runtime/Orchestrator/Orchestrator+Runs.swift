@@ -60,6 +60,7 @@ extension Orchestrator {
     /// Forgets a run, closes what it left waiting, and carries out the work that waited for it.
     private func unregister(_ issueId: Int64) async {
         controls[issueId] = nil
+        refreshedSinceTurn.remove(issueId)
         let actions = book.ended(issueId)
         let now = clock.now()
         _ = try? await store.record { db in
@@ -124,6 +125,7 @@ extension Orchestrator {
     /// Whether a completed turn should be followed by another on the same thread: the tracker must
     /// still agree with the phase.
     func shouldContinue(issueId: Int64, control: AgentRunControl) async -> Bool {
+        refreshedSinceTurn.remove(issueId)
         guard control.stopReason == nil, dispatching else { return false }
         // The done phase has no tracker state left to wait for: one turn finishes it.
         guard book.runs[issueId]?.phase != .done else { return false }
@@ -134,6 +136,8 @@ extension Orchestrator {
             guard let issue = try IssueRecord.fetchOne(db, key: issueId) else { return nil }
             return try Reconciler.standing(of: issue, rules: rules, db)
         }
+        // A "no" ends the run at once: its end reads these same facts.
+        if standing != .fitsPhase { refreshedSinceTurn.insert(issueId) }
         return standing == .fitsPhase
     }
 
@@ -275,10 +279,12 @@ extension Orchestrator {
         }
     }
 
-    /// `run_ended` with the tracker standing read, after a refresh, in the same transaction.
+    /// `run_ended` with the tracker standing read, after a refresh, in the same transaction. When
+    /// the tracker was asked after the last turn (to decide whether to continue), that answer is
+    /// still the latest: no second request.
     private func applyRunEnded(issueId: Int64, sessionId: Int64) async {
         guard let issue = try? await store.read({ db in try IssueRecord.fetchOne(db, key: issueId) }) else { return }
-        await refresh([issue])
+        if refreshedSinceTurn.remove(issueId) == nil { await refresh([issue]) }
         let rules = LifecycleRules(workflow: await source.current)
         let now = clock.now()
         do {

@@ -10,6 +10,7 @@ extension Orchestrator: LiveRuntime {
         let now = clock.now()
         let runs = book.runs
         let limits = rateLimits
+        let sync = syncBoard.overview
         let workflow = await source.current
         let status = WorkflowStatus(
             path: source.path, revision: await source.revision, lastReloadErrors: await source.lastError?.diagnostics ?? [],
@@ -57,7 +58,7 @@ extension Orchestrator: LiveRuntime {
                 codexTotals: .init(
                     inputTokens: tokens.inputTokens, outputTokens: tokens.outputTokens, totalTokens: tokens.totalTokens,
                     secondsRunning: ((ended + elapsed) * 1000).rounded() / 1000),
-                rateLimits: limits, workflow: status)
+                rateLimits: limits, workflow: status, sync: sync)
         }
     }
 

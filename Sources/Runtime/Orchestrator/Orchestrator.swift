@@ -23,6 +23,8 @@ public actor Orchestrator {
     /// The daemon's environment without tracker secrets, for hooks and agents.
     public let environment: [String: String]
     let logger: Logger
+    /// Remote trackers' sync progress, shown in the snapshot (written by their sync services).
+    public let syncBoard: TrackerSyncBoard
     /// Called at start and after every applied reload, to publish what other processes need.
     let onWorkflow: (@Sendable (Workflow, Int) async -> Void)?
 
@@ -35,6 +37,9 @@ public actor Orchestrator {
     var dispatching = true
     var rateLimits: JSONValue?
     var refreshRequested = false
+    /// Live runs that end because a refresh after their last turn said so: the run's end needs no
+    /// second request for the same facts.
+    var refreshedSinceTurn: Set<Int64> = []
     var nextPoll = Date.distantPast
     var appliedRevision = 0
     /// Ticks run so far; tests read it to prove the daemon idles.
@@ -52,7 +57,8 @@ public actor Orchestrator {
     public init(
         board: Board, providers: Providers, runner: any AgentRunner, source: WorkflowSource, clock: any RuntimeClock = SystemClock(),
         environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger = Logger(label: "maestro"),
-        metrics: any MetricsFactory = MetricsSystem.factory, onWorkflow: (@Sendable (Workflow, Int) async -> Void)? = nil
+        metrics: any MetricsFactory = MetricsSystem.factory, syncBoard: TrackerSyncBoard = TrackerSyncBoard(),
+        onWorkflow: (@Sendable (Workflow, Int) async -> Void)? = nil
     ) {
         self.store = board.store
         self.board = board
@@ -63,6 +69,7 @@ public actor Orchestrator {
         let secrets = Set(providers.secretEnvironmentNames)
         self.environment = environment.filter { !secrets.contains($0.key) }
         self.logger = logger
+        self.syncBoard = syncBoard
         self.onWorkflow = onWorkflow
         tickTimer = Metrics.Timer(label: "maestro_tick_duration_seconds", dimensions: [], preferredDisplayUnit: .seconds, factory: metrics)
         (jobs, jobSink) = AsyncStream.makeStream(of: Job.self, bufferingPolicy: .unbounded)
@@ -187,31 +194,54 @@ public actor Orchestrator {
         var perState = claimed
         var global = claimed.values.reduce(0, +)
         guard global < policy.maxConcurrentAgents else { return }
-        let queued = try await store.read { db in try IssueRecord.inLifecycle(.queued, db) }
-        for issue in queued {
-            guard global < policy.maxConcurrentAgents else { break }
-            let state = normalizedTrackerState(issue.trackerState)
-            guard perState[state, default: 0] < policy.maxConcurrentAgentsByState[state] ?? policy.maxConcurrentAgents else {
-                continue
-            }
-            await refresh([issue])
-            let now = clock.now()
-            let outcome = try await store.write { db -> TransitionOutcome in
-                guard let current = try IssueRecord.fetchOne(db, key: issue.id) else {
-                    return .conflict(expected: issue.version, actual: -1)
+        var queued = try await store.read { db in try IssueRecord.inLifecycle(.queued, db) }[...]
+        // The candidates that fit the free slots are refreshed together (one request per tracker),
+        // each dispatch then judges its own transaction's facts; candidates a refusal leaves room
+        // for are refreshed in a further round.
+        while global < policy.maxConcurrentAgents, !queued.isEmpty {
+            var round: [IssueRecord] = []
+            var planned = perState
+            var plannedGlobal = global
+            while plannedGlobal < policy.maxConcurrentAgents, let issue = queued.popFirst() {
+                let state = normalizedTrackerState(issue.trackerState)
+                guard planned[state, default: 0] < policy.maxConcurrentAgentsByState[state] ?? policy.maxConcurrentAgents else {
+                    continue
                 }
-                let standing = try Reconciler.standing(of: current, rules: rules, db)
-                return try TransitionStore.apply(
-                    .dispatch, to: issue.id ?? 0, in: db, machine: rules.machine,
-                    facts: TransitionFacts(standing: standing, slotAvailable: true), expectedVersion: issue.version,
-                    payload: ["standing": standing.rawValue], now: now)
+                planned[state, default: 0] += 1
+                plannedGlobal += 1
+                round.append(issue)
             }
-            log(outcome, issue: issue)
-            if outcome.committed != nil {
-                global += 1
-                perState[state, default: 0] += 1
+            guard !round.isEmpty else { break }
+            await refresh(round)
+            for issue in round {
+                let state = normalizedTrackerState(issue.trackerState)
+                guard global < policy.maxConcurrentAgents,
+                    perState[state, default: 0] < policy.maxConcurrentAgentsByState[state] ?? policy.maxConcurrentAgents
+                else { continue }
+                if try await dispatch(issue, rules: rules) {
+                    global += 1
+                    perState[state, default: 0] += 1
+                }
             }
         }
+    }
+
+    /// Applies `dispatch` to one candidate with the standing read in the same transaction; returns
+    /// whether it committed.
+    private func dispatch(_ issue: IssueRecord, rules: LifecycleRules) async throws -> Bool {
+        let now = clock.now()
+        let outcome = try await store.write { db -> TransitionOutcome in
+            guard let current = try IssueRecord.fetchOne(db, key: issue.id) else {
+                return .conflict(expected: issue.version, actual: -1)
+            }
+            let standing = try Reconciler.standing(of: current, rules: rules, db)
+            return try TransitionStore.apply(
+                .dispatch, to: issue.id ?? 0, in: db, machine: rules.machine,
+                facts: TransitionFacts(standing: standing, slotAvailable: true), expectedVersion: issue.version,
+                payload: ["standing": standing.rawValue], now: now)
+        }
+        log(outcome, issue: issue)
+        return outcome.committed != nil
     }
 
     /// Applies operator commands written by any process, oldest first.
