@@ -68,7 +68,7 @@ struct BenchDaemon {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 2, directory.appendingPathComponent("daemon.log").path, O_WRONLY | O_CREAT, 0o644)
-        let words: [String] = [maestro, "run", directory.appendingPathComponent("WORKFLOW.md").path, "--db", database]
+        let words: [String] = [maestro, "run", directory.appendingPathComponent("WORKFLOW.md").path, "--db", database, "--port", "0"]
         let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {

@@ -141,7 +141,7 @@ import WorkflowParser
     static func startDaemon(in directory: URL, database: String, environment: [String: String], log: String) throws -> Process {
         let daemon = Process()
         daemon.executableURL = DaemonEndToEndTests.maestro
-        daemon.arguments = ["run", "WORKFLOW.md", "--db", database]
+        daemon.arguments = ["run", "WORKFLOW.md", "--db", database, "--port", "0"]
         daemon.currentDirectoryURL = directory
         daemon.environment = environment
         let logFile = directory.appendingPathComponent(log)

@@ -32,7 +32,7 @@ import Testing
 
             let daemon = Process()
             daemon.executableURL = Self.maestro
-            daemon.arguments = ["run", "WORKFLOW.md"]
+            daemon.arguments = ["run", "WORKFLOW.md", "--port", "0"]
             daemon.currentDirectoryURL = scratch
             daemon.environment = environment
             let log = scratch.appendingPathComponent("daemon.log")

@@ -33,7 +33,9 @@ import Transports
                     state = try await client.call(.get, "/api/v1/state")
                 }
                 #expect(
-                    keys(state.object) == ["blocked", "codex_totals", "counts", "generated_at", "rate_limits", "retrying", "running", "workflow"])
+                    keys(state.object) == [
+                        "blocked", "codex_totals", "counts", "generated_at", "rate_limits", "retrying", "running", "sync", "workflow",
+                    ])
                 #expect(keys(state.object["counts"]) == ["blocked", "retrying", "running"])
                 #expect(keys(state.object["codex_totals"]) == ["input_tokens", "output_tokens", "seconds_running", "total_tokens"])
                 let running = try #require((state.object["running"] as? [[String: Any]])?.first)

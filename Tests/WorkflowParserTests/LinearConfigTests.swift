@@ -69,11 +69,13 @@ import Testing
         #expect(noSlug.errors.map(\.code) == [.missingTrackerProjectSlug])
         // A literal key is refused, and never printed.
         let literal = try #require(
-            parseFailure(workflowText("tracker:", "  kind: linear", "  project_slug: p", "  api_key: lin_api_literal"), environment: Self.environment))
+            parseFailure(workflowText("tracker:", "  kind: linear", "  project_slug: p", "  api_key: lin_api_literal"), environment: Self.environment)
+        )
         #expect(literal.errors.map(\.code) == [.invalidConfigValue])
         #expect(!literal.description.contains("lin_api_literal"))
         let badSize = try #require(
-            parseFailure(workflowText("tracker:", "  kind: linear", "  project_slug: p", "  provider: {page_size: 500}"), environment: Self.environment))
+            parseFailure(
+                workflowText("tracker:", "  kind: linear", "  project_slug: p", "  provider: {page_size: 500}"), environment: Self.environment))
         #expect(badSize.errors.map(\.code) == [.invalidConfigValue])
         let secret = try #require(
             parseFailure(
