@@ -101,6 +101,10 @@ do {
         try await benchTick(count: arguments.dropFirst().first.flatMap(Int.init) ?? 10_000)
     case "busy-agents":
         try await benchBusyAgents(count: runsGiven ? runs : 10, seconds: 8)
+    case "http-state":
+        try await benchHTTPState(boardSize: arguments.dropFirst().first.flatMap(Int.init) ?? 10_000)
+    case "ws-latency":
+        try await benchWebSocketDelivery(clients: runsGiven ? runs : 50, changes: 200)
     case "idle":
         try await benchIdle(seconds: runsGiven ? runs : 10)
     case "linear-sync":
@@ -125,6 +129,8 @@ do {
                    maestro-bench daemon-batch [--runs N]         (from the repository root)
                    maestro-bench tick [COUNT]
                    maestro-bench busy-agents [--runs AGENTS]      (from the repository root)
+                   maestro-bench http-state [BOARD-SIZE]            (from the repository root)
+                   maestro-bench ws-latency [--runs CLIENTS]       (from the repository root)
                    maestro-bench idle [--runs SECONDS]
                    maestro-bench linear-sync [COUNT [PAGE-SIZE]]      (from the repository root; needs graphql-core)
                    maestro-bench linear-requests [--runs ISSUES]

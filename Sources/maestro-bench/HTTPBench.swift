@@ -1,0 +1,150 @@
+import AsyncHTTPClient
+import Foundation
+import GRDB
+import HummingbirdWSClient
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+import Runtime
+import StateMachine
+import Synchronization
+
+// HTTP surface benchmarks: `GET /api/v1/state` under load, and commit → WebSocket delivery.
+
+/// The base URL a daemon published in its lock file, once it listens.
+func listeningURL(_ bench: BenchDaemon) async throws -> String {
+    let deadline = ContinuousClock.now + .seconds(30)
+    while ContinuousClock.now < deadline {
+        if let url = DaemonLock.liveHolder(databasePath: bench.database)?.http { return url }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    throw BenchError.unexpected("the daemon did not publish its address")
+}
+
+func http(_ method: HTTPMethod, _ url: String, _ body: String? = nil) async throws -> (Int, String) {
+    var request = HTTPClientRequest(url: url)
+    request.method = method
+    if let body {
+        request.headers.add(name: "content-type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: body))
+    }
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+    return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 64 << 20)))
+}
+
+/// `GET /api/v1/state` latency with 10,000 issues on the board and 100 live sessions while 200
+/// more issues dispatch and close.
+func benchHTTPState(boardSize: Int) async throws {
+    let prompt = """
+        Work on {{ issue.identifier }}.
+        {% if issue.title contains "hang" %}@@silence {}{% endif %}
+        @@toolCall {"tool": "kanban_move", "arguments": {"state": "done"}}
+        """
+    let bench = try BenchDaemon(prompt: prompt, agents: 400)
+    defer { bench.cleanup() }
+    let board = try bench.board()
+    _ = try await board.createProject(NewProject(name: "bench", key: "B"))
+    try await board.store.write { db in
+        guard var project = try ProjectRecord.find("B", in: db) else { return }
+        for index in 0..<boardSize {
+            var issue = IssueRecord(
+                projectId: project.id ?? 0, identifier: "B-\(try project.allocateNumber(db))", title: "parked \(index)", description: nil,
+                priority: nil, trackerState: "backlog", labels: [], at: Date())
+            issue.lifecycleState = .released
+            try issue.insert(db)
+        }
+    }
+    let daemon = try bench.start()
+    defer { _ = bench.stop(daemon) }
+    let base = try await listeningURL(bench)
+    for index in 1...100 { _ = try await http(.POST, "\(base)/api/v1/issues", #"{"project": "B", "title": "hang \#(index)"}"#) }
+    while true {
+        let (_, body) = try await http(.GET, "\(base)/api/v1/state")
+        let counts = (try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["counts"] as? [String: Int]
+        if counts?["running"] == 100 { break }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    let done = Atomic(false)
+    let samples = try await withThrowingTaskGroup(of: [Duration].self) { group in
+        group.addTask {
+            for index in 1...200 { _ = try await http(.POST, "\(base)/api/v1/issues", #"{"project": "B", "title": "quick \#(index)"}"#) }
+            while true {
+                let (_, body) = try await http(.GET, "\(base)/api/v1/issues?search=quick&lifecycle=closed&limit=1000")
+                let closed = ((try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["items"] as? [Any])?.count ?? 0
+                if closed == 200 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            done.store(true, ordering: .relaxed)
+            return []
+        }
+        group.addTask {
+            var samples: [Duration] = []
+            let clock = ContinuousClock()
+            while !done.load(ordering: .relaxed) {
+                samples.append(try await clock.measure { _ = try await http(.GET, "\(base)/api/v1/state") })
+            }
+            return samples
+        }
+        var all: [Duration] = []
+        for try await part in group { all += part }
+        return all
+    }
+    print(
+        "GET /api/v1/state with \(boardSize) issues, 100 live sessions, 200 dispatching (\(samples.count) requests): median \(milliseconds(median(samples))), p99 \(milliseconds(percentile(samples, 0.99)))"
+    )
+}
+
+/// Commit → WebSocket delivery to `clients` connected clients, for board changes committed by the
+/// daemon (comments over HTTP); latency is the receive time minus the change's commit timestamp.
+func benchWebSocketDelivery(clients: Int, changes: Int) async throws {
+    let bench = try BenchDaemon(prompt: "Work.", agents: 1)
+    defer { bench.cleanup() }
+    let board = try bench.board()
+    _ = try await board.createProject(NewProject(name: "bench", key: "B"))
+    _ = try await board.createIssue(in: "B", NewIssue(title: "talked about", state: "backlog"))
+    let daemon = try bench.start()
+    defer { _ = bench.stop(daemon) }
+    let base = try await listeningURL(bench)
+    let (_, last) = try await http(.GET, "\(base)/api/v1/log?after=0&limit=1000")
+    let after = ((try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [[String: Any]])?.last?["seq"] as? Int) ?? 0
+    let latencies = Mutex<[Double]>([])
+    let connected = Atomic(0)
+    var logger = Logger(label: "bench")
+    logger.logLevel = .error
+    let url = base.replacingOccurrences(of: "http://", with: "ws://") + "/api/v1/ws?after=\(after)"
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for _ in 0..<clients {
+            group.addTask {
+                try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
+                    connected.add(1, ordering: .relaxed)
+                    var received = 0
+                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                        guard case .text(let text) = message, text.contains(#""type":"change""#),
+                            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+                            let change = object["change"] as? [String: Any], let at = (change["at"] as? String).flatMap(MaestroJSON.parseTimestamp)
+                        else { continue }
+                        let latency = Date().timeIntervalSince(at) * 1000
+                        latencies.withLock { $0.append(latency) }
+                        received += 1
+                        if received == changes { break }
+                    }
+                    try await outbound.close(.normalClosure, reason: nil)
+                }
+            }
+        }
+        while connected.load(ordering: .relaxed) < clients { try await Task.sleep(for: .milliseconds(20)) }
+        try await Task.sleep(for: .milliseconds(500))
+        for index in 1...changes {
+            _ = try await http(.POST, "\(base)/api/v1/issues/B-1/comments", #"{"body": "comment \#(index)"}"#)
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await group.waitForAll()
+    }
+    let sorted = latencies.withLock { $0 }.sorted()
+    guard !sorted.isEmpty else { throw BenchError.unexpected("no deliveries") }
+    print(
+        String(
+            format: "commit → WebSocket delivery, %d clients × %d changes (%d deliveries): median %.2f ms, p99 %.2f ms", clients, changes,
+            sorted.count, sorted[sorted.count / 2], sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]))
+}
