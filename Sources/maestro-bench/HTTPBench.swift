@@ -65,7 +65,7 @@ func benchHTTPState(boardSize: Int) async throws {
         if counts?["running"] == 100 { break }
         try await Task.sleep(for: .milliseconds(50))
     }
-    let done = Atomic(false)
+    let done = Shared(false)
     let samples = try await withThrowingTaskGroup(of: [Duration].self) { group in
         group.addTask {
             for index in 1...200 { _ = try await http(.POST, "\(base)/api/v1/issues", #"{"project": "B", "title": "quick \#(index)"}"#) }
@@ -75,13 +75,13 @@ func benchHTTPState(boardSize: Int) async throws {
                 if closed == 200 { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
-            done.store(true, ordering: .relaxed)
+            done.set(true)
             return []
         }
         group.addTask {
             var samples: [Duration] = []
             let clock = ContinuousClock()
-            while !done.load(ordering: .relaxed) {
+            while !done.value {
                 samples.append(try await clock.measure { _ = try await http(.GET, "\(base)/api/v1/state") })
             }
             return samples
@@ -108,16 +108,19 @@ func benchWebSocketDelivery(clients: Int, changes: Int) async throws {
     let base = try await listeningURL(bench)
     let (_, last) = try await http(.GET, "\(base)/api/v1/log?after=0&limit=1000")
     let after = ((try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [[String: Any]])?.last?["seq"] as? Int) ?? 0
-    let latencies = Mutex<[Double]>([])
-    let connected = Atomic(0)
-    var logger = Logger(label: "bench")
-    logger.logLevel = .error
+    let latencies = Shared<[Double]>([])
+    let connected = Shared(0)
+    let logger = { () -> Logger in
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        return logger
+    }()
     let url = base.replacingOccurrences(of: "http://", with: "ws://") + "/api/v1/ws?after=\(after)"
     try await withThrowingTaskGroup(of: Void.self) { group in
         for _ in 0..<clients {
             group.addTask {
                 try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
-                    connected.add(1, ordering: .relaxed)
+                    connected.update { $0 += 1 }
                     var received = 0
                     for try await message in inbound.messages(maxSize: 1 << 20) {
                         guard case .text(let text) = message, text.contains(#""type":"change""#),
@@ -125,7 +128,7 @@ func benchWebSocketDelivery(clients: Int, changes: Int) async throws {
                             let change = object["change"] as? [String: Any], let at = (change["at"] as? String).flatMap(MaestroJSON.parseTimestamp)
                         else { continue }
                         let latency = Date().timeIntervalSince(at) * 1000
-                        latencies.withLock { $0.append(latency) }
+                        latencies.update { $0.append(latency) }
                         received += 1
                         if received == changes { break }
                     }
@@ -133,7 +136,7 @@ func benchWebSocketDelivery(clients: Int, changes: Int) async throws {
                 }
             }
         }
-        while connected.load(ordering: .relaxed) < clients { try await Task.sleep(for: .milliseconds(20)) }
+        while connected.value < clients { try await Task.sleep(for: .milliseconds(20)) }
         try await Task.sleep(for: .milliseconds(500))
         for index in 1...changes {
             _ = try await http(.POST, "\(base)/api/v1/issues/B-1/comments", #"{"body": "comment \#(index)"}"#)
@@ -141,10 +144,23 @@ func benchWebSocketDelivery(clients: Int, changes: Int) async throws {
         }
         try await group.waitForAll()
     }
-    let sorted = latencies.withLock { $0 }.sorted()
+    let sorted = latencies.value.sorted()
     guard !sorted.isEmpty else { throw BenchError.unexpected("no deliveries") }
     print(
         String(
             format: "commit → WebSocket delivery, %d clients × %d changes (%d deliveries): median %.2f ms, p99 %.2f ms", clients, changes,
             sorted.count, sorted[sorted.count / 2], sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]))
+}
+
+/// A value shared between a benchmark's tasks.
+final class Shared<Value: Sendable>: Sendable {
+    private let state: Mutex<Value>
+
+    init(_ value: Value) {
+        state = Mutex(value)
+    }
+
+    var value: Value { state.withLock { $0 } }
+    func set(_ value: Value) { state.withLock { $0 = value } }
+    func update(_ body: (inout Value) -> Void) { state.withLock { body(&$0) } }
 }
