@@ -75,6 +75,8 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        /// The scripted agent behind `maestro demo`: the server side of the Codex app-server protocol.
+        .target(name: "DemoAgent", dependencies: ["Runtime"], swiftSettings: strictSettings),
         /// Test doubles for orchestrator behaviour: a scripted agent runner, an in-memory tracker, a
         /// test clock and a temporary store.
         .target(
@@ -85,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "maestro",
             dependencies: [
-                "StateMachine", "WorkflowParser", "Runtime", "Adapters", "Transports",
+                "StateMachine", "WorkflowParser", "Runtime", "Adapters", "Transports", "DemoAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -120,7 +122,7 @@ let package = Package(
         .testTarget(
             name: "AdaptersTests",
             dependencies: [
-                "Adapters", "Runtime", "RuntimeTesting", "StateMachine", "WorkflowParser",
+                "Adapters", "Runtime", "RuntimeTesting", "StateMachine", "WorkflowParser", "DemoAgent",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),

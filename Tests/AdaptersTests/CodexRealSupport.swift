@@ -86,10 +86,12 @@ actor CodexSchema {
         return output
     }
 
-    /// Validates every client message in `records` (fake app-server records) or in the raw
-    /// `client`/`server` captures; any violation is a test failure.
+    /// Validates every client message (or, with `side` `server` or `both`, server message) in
+    /// `records` (fake app-server records) or in the raw `client`/`server` captures; any violation
+    /// is a test failure.
     static func validate(
-        records: [URL] = [], client: URL? = nil, server: URL? = nil, sourceLocation: SourceLocation = #_sourceLocation
+        records: [URL] = [], client: URL? = nil, server: URL? = nil, side: String = "client",
+        sourceLocation: SourceLocation = #_sourceLocation
     ) async throws {
         let codex = try RealCodex.requireBinary()
         let schema = try await shared.generated(by: codex)
@@ -98,6 +100,7 @@ actor CodexSchema {
         for record in records { arguments += ["--record", record.path] }
         if let client { arguments += ["--client", client.path] }
         if let server { arguments += ["--server", server.path] }
+        arguments += ["--side", side]
         let result = try await Helper.run(python, arguments)
         #expect(result.succeeded, "schema violations:\n\(result.stdout)\(result.stderr)", sourceLocation: sourceLocation)
         let report = try JSONDecoder().decode(JSONValue.self, from: Data(result.stdout.utf8))
