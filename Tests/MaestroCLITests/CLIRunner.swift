@@ -29,9 +29,10 @@ enum CLI {
 
     /// Runs a program to its end. The blocking waits happen on dispatch threads, never on the Swift
     /// concurrency pool, so tests running meanwhile (and their timers) are not starved.
-    static func execute(_ program: URL, _ arguments: [String], in directory: URL, environment: [String: String]?) async throws
-        -> Result
-    {
+    /// `input`, when given, is written to the child's standard input, which is then closed.
+    static func execute(
+        _ program: URL, _ arguments: [String], in directory: URL, environment: [String: String]?, input: String? = nil
+    ) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 do {
@@ -44,7 +45,13 @@ enum CLI {
                     let err = Pipe()
                     process.standardOutput = out
                     process.standardError = err
+                    let stdin = Pipe()
+                    if input != nil { process.standardInput = stdin }
                     try process.run()
+                    if let input {
+                        stdin.fileHandleForWriting.write(Data(input.utf8))
+                        try? stdin.fileHandleForWriting.close()
+                    }
                     // Both pipes drain at once so neither can fill up and stall the child.
                     let group = DispatchGroup()
                     nonisolated(unsafe) var stderr = Data()
