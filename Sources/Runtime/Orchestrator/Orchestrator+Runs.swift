@@ -147,7 +147,11 @@ extension Orchestrator {
     func receive(_ report: AgentRunReport, issueId: Int64, sessionId: Int64) async {
         book.record(report, for: issueId, at: clock.now())
         switch report {
-        case .activity: break
+        case .activity(let event, let message):
+            // A turn's last message is its story for `maestro logs`; the rest stays telemetry.
+            if event == "turn/completed" {
+                await keepEvent(issueId: issueId, sessionId: sessionId, kind: "agent.turn_completed", message: String((message ?? "").prefix(4_000)))
+            }
         case .processStarted(let pid, let startTime):
             await updateSession(sessionId) {
                 $0.pid = pid
@@ -157,6 +161,7 @@ extension Orchestrator {
             await updateSession(sessionId) { $0.threadId = thread }
         case .turnStarted(let turn):
             await updateSession(sessionId) { $0.turnCount = turn }
+            await keepEvent(issueId: issueId, sessionId: sessionId, kind: "agent.turn_started", message: "turn \(turn)")
         case .tokens(let counts):
             await updateSession(sessionId) {
                 $0.inputTokens = counts.input
