@@ -76,7 +76,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         /// The scripted agent behind `maestro demo`: the server side of the Codex app-server protocol.
-        .target(name: "DemoAgent", dependencies: ["Runtime"], swiftSettings: strictSettings),
+        .target(
+            name: "DemoAgent",
+            dependencies: ["Runtime", "StateMachine", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: strictSettings
+        ),
         /// Test doubles for orchestrator behaviour: a scripted agent runner, an in-memory tracker, a
         /// test clock and a temporary store.
         .target(
@@ -89,7 +93,9 @@ let package = Package(
             dependencies: [
                 "StateMachine", "WorkflowParser", "Runtime", "Adapters", "Transports", "DemoAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),

@@ -32,6 +32,9 @@ public actor DemoAgentServer {
     private var cwd = FileManager.default.currentDirectoryPath
     private var tools: Set<String> = []
     private var turn: Turn?
+    /// The first turn's directives: continuation turns carry only guidance.
+    private var directives: DemoDirectives?
+    private var promptText: String?
     private var nextRequestID = 0
     private var waiting: [Int: CheckedContinuation<Reply, Never>] = [:]
     private var items = 0
@@ -122,11 +125,31 @@ public actor DemoAgentServer {
     }
 
     private func startThread(id: JSONValue, params: JSONValue, resumed: Bool) {
-        let thread = (resumed ? params["threadId"]?.stringValue : nil) ?? UUID().uuidString.lowercased()
-        threadID = thread
         if let directory = params["cwd"]?.stringValue, directory.hasPrefix("/") { cwd = directory }
-        tools = Set((params["dynamicTools"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue })
-        tokens = (0, 0)
+        let thread: String
+        if resumed {
+            // Like Codex, a resumed thread keeps its tools and token totals (from the workspace,
+            // where the demo agent keeps its "rollout").
+            guard let requested = params["threadId"]?.stringValue, let saved = DemoThreadRecord.load(path(DemoThreadRecord.file)),
+                saved.id == requested
+            else {
+                send(AppServerWire.error(id: id, message: "thread not found: \(params["threadId"]?.stringValue ?? "")"))
+                return
+            }
+            thread = requested
+            tools = Set(saved.tools)
+            tokens = (saved.inputTokens, saved.outputTokens)
+            promptText = saved.prompt
+            directives = saved.prompt.map(DemoDirectives.parse)
+        } else {
+            thread = UUID().uuidString.lowercased()
+            tools = Set((params["dynamicTools"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue })
+            tokens = (0, 0)
+            directives = nil
+            promptText = nil
+        }
+        threadID = thread
+        save()
         let object = AppServerWire.thread(id: thread, cwd: cwd, at: now())
         send(
             AppServerWire.response(
@@ -156,7 +179,13 @@ public actor DemoAgentServer {
         itemCompleted(user)
         let facts = DemoWorkspaceFacts(
             failedBefore: FileManager.default.fileExists(atPath: path(DemoScript.failureMarker)), tools: tools)
-        return (turnID, DemoScript.plan(DemoDirectives.parse(prompt), facts: facts))
+        let given = DemoDirectives.parse(prompt)
+        if given != DemoDirectives() || directives == nil {
+            directives = given
+            promptText = prompt
+            save()
+        }
+        return (turnID, DemoScript.plan(directives ?? given, facts: facts))
     }
 
     // MARK: - Playing a turn
@@ -219,6 +248,7 @@ public actor DemoAgentServer {
         guard let current = turn, let thread = threadID else { return }
         tokens.input += input
         tokens.output += output
+        save()
         notify(
             "thread/tokenUsage/updated",
             [
@@ -362,6 +392,14 @@ public actor DemoAgentServer {
 
     private func send(_ message: JSONValue) { write(message.compactText) }
 
+    /// Keeps what a resumed thread needs.
+    private func save() {
+        guard let threadID else { return }
+        let record = DemoThreadRecord(
+            id: threadID, tools: tools.sorted(), inputTokens: tokens.input, outputTokens: tokens.output, prompt: promptText)
+        record.save(path(DemoThreadRecord.file))
+    }
+
     private func nextItem(_ prefix: String) -> String {
         items += 1
         return "\(prefix)_\(items)"
@@ -377,5 +415,26 @@ extension DemoAgentServer.Reply {
     var isAbandoned: Bool {
         if case .abandoned = self { return true }
         return false
+    }
+}
+
+/// The demo agent's "rollout": what `thread/resume` restores, kept in the workspace.
+struct DemoThreadRecord: Codable {
+    static let file = ".maestro-demo-thread.json"
+    var id: String
+    var tools: [String]
+    var inputTokens: Int
+    var outputTokens: Int
+    /// The first turn's prompt, whose `demo.*` lines continuation turns follow.
+    var prompt: String?
+
+    static func load(_ path: String) -> DemoThreadRecord? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSONDecoder().decode(DemoThreadRecord.self, from: data)
+    }
+
+    func save(_ path: String) {
+        guard let data = try? JSONEncoder().encode(self) else { return }
+        _ = FileManager.default.createFile(atPath: path, contents: data)
     }
 }

@@ -69,13 +69,13 @@ public enum DemoScript {
                 note += "\nThe operator chose: {answer}\n"
             }
             steps += [
-                .say("Writing the change."), .write(file: "DEMO-\(id).md", text: note), .pause(beats: 1),
+                .say("Writing the change."), .write(file: "\(id).md", text: note), .pause(beats: 1),
                 .tokens(input: 1_400, output: 220),
             ]
             steps += move(directives, facts: facts)
-            steps += [.pause(beats: 1), .say("Summary: wrote DEMO-\(id).md and handed \(id) to review.")]
+            steps += [.pause(beats: 1), .say("Summary: wrote \(id).md and handed \(id) to review.")]
         case .review:
-            steps += [.say("Reviewing DEMO-\(id).md."), .pause(beats: 2), .tokens(input: 1_100, output: 90)]
+            steps += [.say("Reviewing \(id).md."), .pause(beats: 2), .tokens(input: 1_100, output: 90)]
             if facts.tools.contains("kanban_comment") {
                 steps.append(.tool(name: "kanban_comment", arguments: ["body": "Reviewed by the demo agent: looks good."]))
             }

@@ -40,101 +40,13 @@ struct RunCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "maestro")
-        let source: WorkflowSource
-        do {
-            source = try WorkflowSource(path: path)
-        } catch {
-            for diagnostic in error.diagnostics { printError(diagnostic.description) }
-            printError("maestro run: \(path) is invalid; fix it and start again")
-            throw ExitCode(1)
-        }
-        let workflow = await source.current
         let databasePath = db ?? ProcessInfo.processInfo.environment["MAESTRO_DB"] ?? Store.defaultPath
-        let lock: DaemonLock
-        let store: Store
-        do {
-            lock = try DaemonLock(databasePath: databasePath, workflow: URL(fileURLWithPath: path).standardizedFileURL.path)
-            store = try Store.open(path: databasePath)
-        } catch let error as DaemonLock.LockError {
-            printError("maestro run: \(error)")
-            throw ExitCode(1)
-        } catch let error as StoreError {
-            printError("maestro run: \(error) [\(error.code)]")
-            throw ExitCode(1)
-        }
-        let board = Orchestrator.daemonBoard(store: store, source: source)
-        let kanban = KanbanProvider(board: board) { KanbanColumns(workflow: await source.current) }
-        let linear = LinearProvider(board: board, workflow: { await source.current }, logger: Logger(label: "maestro.linear"))
-        linear.declareSecrets(workflow.config.tracker.providerEnvironmentNames.values)
-        let providers = Providers([kanban, linear])
-        // The agent's tools act through the daemon's own API, so an agent moving its issue commits
-        // the move and its lifecycle consequences in one transaction.
-        let boardAPI = RuntimeAPI(board: board, providers: providers)
-        let runner = CodexAgentRunner(tools: { request -> (any AgentToolProvider)? in
-            if request.provider == linear.kind { return LinearTools(api: boardAPI, provider: linear, identifier: request.identifier) }
-            return KanbanTools(api: boardAPI, identifier: request.identifier, columns: KanbanColumns(workflow: request.workflow).columns)
-        })
-        let syncBoard = TrackerSyncBoard()
-        let workflowPath = URL(fileURLWithPath: path).standardizedFileURL.path
-        let http = httpSettings(workflow)
-        if let refusal = http.refusal {
-            printError("maestro run: \(refusal)")
-            throw ExitCode(1)
-        }
-        let metrics = MaestroMetrics()
-        let orchestrator = Orchestrator(
-            board: board, providers: providers, runner: runner, source: source,
-            environment: ProcessInfo.processInfo.environment.filter { !Self.httpSecrets(workflow).contains($0.key) }, logger: logger,
-            metrics: metrics.factory, syncBoard: syncBoard,
-            onWorkflow: { workflow, revision in
-                linear.declareSecrets(workflow.config.tracker.providerEnvironmentNames.values)
-                let columns = KanbanColumns(workflow: workflow)
-                let settings = BoardSettings(
-                    columns: columns.columns, initialColumn: columns.initialColumn, workflowPath: workflowPath, revision: revision)
-                do { try await settings.publish(in: store) } catch {
-                    logger.warning("publishing the board's states failed", metadata: ["error": "\(error)"])
-                }
-            })
-        let api = RuntimeAPI(board: board, providers: providers, live: orchestrator)
-        let surface = HTTPSurface(api: api, settings: http, metrics: metrics, logger: logger) { url in
-            lock.publish(httpAddress: url)
-            printError("  dashboard:  \(url)/")
-            logger.info("listening", metadata: ["url": "\(url)"])
-        }
-        let banner = [
-            "maestro run",
-            "  workflow:   \(path) (revision \(await source.revision); \(workflow.machine.policy.summary))",
-            "  database:   \(store.path) (store \(store.storeId))",
-            "  workspaces: \(workflow.config.workspaceRoot)",
-            "  codex:      \(workflow.config.codex.command)",
-        ]
-        printError(banner.joined(separator: "\n"))
-        try await LinearStart.ensureProject(linear, workflow: workflow)
-        let sync = LinearSyncService(provider: linear, syncBoard: syncBoard, workflow: { await source.current })
-        let daemon = Daemon(orchestrator: orchestrator, services: [sync, surface], logger: logger)
-        do {
-            try await daemon.run(until: signals)
-        } catch is Daemon.ForcedStop {
-            printError("maestro run: stopped at once on a second signal")
-            throw ExitCode(130)
-        } catch let error as HTTPSurfaceError {
-            printError("maestro run: \(error.message)")
-            throw ExitCode(1)
-        }
-        withExtendedLifetime(lock) {}
-    }
-
-    /// The listener's settings: flags over WORKFLOW.md's `server` keys; the token from
-    /// `server.auth_token` or `$MAESTRO_API_TOKEN`.
-    func httpSettings(_ workflow: Workflow) -> HTTPSettings {
-        let config = workflow.config
-        let token = config.serverAuthToken ?? ProcessInfo.processInfo.environment["MAESTRO_API_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-        return HTTPSettings(host: host ?? config.serverHost, port: port ?? config.serverPort, token: token)
-    }
-
-    /// Variables that hold the HTTP token: never passed to agents or hooks.
-    static func httpSecrets(_ workflow: Workflow) -> Set<String> {
-        Set(["MAESTRO_API_TOKEN"] + [workflow.config.serverAuthTokenVariable].compactMap { $0 })
+        let assembly = try await DaemonAssembly.assemble(
+            command: "maestro run", workflowPath: path, databasePath: databasePath, host: host, port: port, logger: logger
+        ) { url in printError("  dashboard:  \(url)/") }
+        printError(await assembly.banner())
+        try await LinearStart.ensureProject(assembly.linear, workflow: await assembly.source.current)
+        try await assembly.run(until: signals, logger: logger)
     }
 }
 

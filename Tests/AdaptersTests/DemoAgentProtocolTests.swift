@@ -66,7 +66,7 @@ struct DemoAgentProtocolTests {
         }
         #expect(run.outcome.ending == .finished, "\(run.outcome)")
         #expect(run.outcome.tokenTotals.total > 0)
-        let note = try String(contentsOf: workspace.workspace.appendingPathComponent("DEMO-DEMO-1.md"), encoding: .utf8)
+        let note = try String(contentsOf: workspace.workspace.appendingPathComponent("DEMO-1.md"), encoding: .utf8)
         #expect(note.contains("The operator chose: Howdy"))
         #expect(tools.calls.map(\.0) == ["kanban_move"])
         #expect(tools.calls.first?.1 == ["state": "human_review"])
@@ -99,7 +99,7 @@ struct DemoAgentProtocolTests {
             if case .turnStarted = event.kind { try? await runner.interrupt() }
         }
         #expect(run.outcome.ending == .cancelled, "\(run.outcome)")
-        #expect(!FileManager.default.fileExists(atPath: workspace.workspace.appendingPathComponent("DEMO-DEMO-5.md").path))
+        #expect(!FileManager.default.fileExists(atPath: workspace.workspace.appendingPathComponent("DEMO-5.md").path))
         try await CodexSchema.validate(client: run.client, server: run.server, side: "both")
     }
 }

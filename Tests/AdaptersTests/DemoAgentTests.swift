@@ -2,6 +2,7 @@ import Adapters
 import DemoAgent
 import Foundation
 import Runtime
+import StateMachine
 import Synchronization
 import Testing
 
@@ -27,7 +28,7 @@ struct DemoScriptTests {
 
     @Test func anImplementationTurnWritesItsFileAndThenMovesTheIssueToReview() throws {
         let steps = plan("demo.issue: DEMO-1\ndemo.move_to: human_review")
-        let write = try #require(steps.firstIndex { if case .write(let file, _) = $0 { file == "DEMO-DEMO-1.md" } else { false } })
+        let write = try #require(steps.firstIndex { if case .write(let file, _) = $0 { file == "DEMO-1.md" } else { false } })
         let move = try #require(steps.firstIndex(of: .tool(name: "kanban_move", arguments: ["state": "human_review"])))
         #expect(write < move)
         // Like a real agent, it keeps the turn open after the move: a summary follows.
@@ -174,7 +175,7 @@ struct DemoAgentServerTests {
         wire.close()
         await served
         #expect(wire.messages.filter { $0["method"] == "turn/completed" }.count == 1)
-        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("DEMO-DEMO-9.md").path))
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("DEMO-9.md").path))
     }
 
     @Test func closingStdinEndsALongTurnAtOnce() async throws {
@@ -192,5 +193,61 @@ struct DemoAgentServerTests {
         await served
         // One-minute beats: only abandoning the turn returns before the first one ends.
         #expect(ContinuousClock.now - closed < .seconds(30))
+    }
+}
+
+/// The demo's own story keeping and its operator's decisions, without a daemon.
+struct DemoDirectorTests {
+    let start = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func step(_ issue: String, _ from: LifecycleState, _ to: LifecycleState, _ event: LifecycleEvent, at seconds: Double, _ details: [String: String] = [:])
+        -> DemoProgress.Step
+    {
+        DemoProgress.Step(issue: issue, from: from, to: to, event: event, details: details, at: start.addingTimeInterval(seconds))
+    }
+
+    @Test func thePathsShownComeFromTheTransitionsAndTheBlockerMustCloseFirst() {
+        var progress = DemoProgress(issues: ["D-1", "D-2", "D-3"], blockers: ["D-3": ["D-1"]], startedAt: start)
+        #expect(progress.shown.isEmpty)
+        progress.observe(step("D-3", .queued, .workspace, .dispatch, at: 1))
+        progress.observe(step("D-1", .done, .closed, .runEnded, at: 2))
+        #expect(!progress.shown.contains(.blockerReleased), "dispatched before its blocker closed")
+        progress.observe(step("D-2", .running, .retrying, .runFailed, at: 3, ["error": "boom"]))
+        #expect(!progress.shown.contains(.retried), "a failure alone is not a retry")
+        progress.observe(step("D-2", .retrying, .queued, .retryDue, at: 6))
+        progress.observe(step("D-2", .blocked, .running, .operatorAnswered, at: 7, ["answer": "Hello"]))
+        progress.observe(step("X-9", .running, .released, .cancel, at: 8))
+        #expect(progress.shown == [.retried, .questionAnswered], "another board's cancel does not count")
+        #expect(progress.line(for: step("D-2", .blocked, .running, .operatorAnswered, at: 7, ["answer": "Hello"])).contains("(operator_answered: “Hello”)"))
+        #expect(progress.closed == 1 && !progress.isFinished)
+        #expect(progress.bar(width: 6) == "[##----] 1/3 finished · 1 running · 0 retrying · 0 blocked")
+        #expect(progress.summary(at: start.addingTimeInterval(9)).contains("paths shown: question answered ✓ · failed run retried ✓ · blocker released ✗ · cancelled ✗"))
+    }
+
+    @Test func theOperatorAnswersLateQuestionsCancelsTheLongJobAndClosesIt() throws {
+        let ids = DemoBoard.issues.indices.map { "DEMO-\($0 + 1)" }
+        let long = try #require(DemoBoard.issues.firstIndex { $0.labels.contains("long-running") }.map { ids[$0] })
+        var progress = DemoProgress(issues: ids, blockers: [:], startedAt: start)
+        var settings = DemoDirector.Settings()
+        settings.answerAfter = .seconds(5)
+        settings.cancelAfter = .seconds(4)
+        let question = AgentRequestDetail.Question(id: "greeting", header: "Greeting", question: "Which?", options: ["Hello", "Howdy"], allowsOther: true)
+        let request = try MaestroJSON.decoder().decode(
+            AgentRequestView.self,
+            from: Data(
+                """
+                {"id":"0","issue":"DEMO-2","session_id":1,"kind":"question","summary":"Which?","accepts":[],
+                 "detail":{"questions":[{"id":"greeting","header":"Greeting","question":"Which?","options":["Hello","Howdy"],"allows_other":true}]},
+                 "created_at":"2027-01-15T08:00:00.000Z","resolved_at":null,"resolution":null}
+                """.utf8))
+        #expect(request.detail.questions == [question])
+        let asked = request.createdAt
+        progress.observe(DemoProgress.Step(issue: long, from: .workspace, to: .running, event: .workspaceReady, at: asked))
+        #expect(DemoDirector.actions(progress, requests: [request], now: asked.addingTimeInterval(3), settings: settings).isEmpty)
+        #expect(
+            DemoDirector.actions(progress, requests: [request], now: asked.addingTimeInterval(5), settings: settings)
+                == [.answer(issue: "DEMO-2", requestId: "0", text: "Hello"), .cancel(long)])
+        progress.observe(DemoProgress.Step(issue: long, from: .running, to: .released, event: .cancel, at: asked.addingTimeInterval(6)))
+        #expect(DemoDirector.actions(progress, requests: [], now: asked.addingTimeInterval(7), settings: settings) == [.close(long)])
     }
 }
