@@ -11,7 +11,7 @@ struct Maestro: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            ValidateCommand.self, GraphCommand.self, RunCommand.self, ProjectCommand.self, IssueCommand.self, DemoCommand.self, InitCommand.self, StatusCommand.self, LogsCommand.self, CompletionsCommand.self, DemoAgentCommand.self,
+            ValidateCommand.self, GraphCommand.self, RunCommand.self, ProjectCommand.self, IssueCommand.self, DemoCommand.self, InitCommand.self, DoctorCommand.self, StatusCommand.self, LogsCommand.self, CompletionsCommand.self, DemoAgentCommand.self,
         ]
     )
 }

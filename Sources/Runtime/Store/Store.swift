@@ -128,6 +128,36 @@ public final class Store: Sendable {
         return applied == StoreMigrations.identifiers ? .current : .incomplete
     }
 
+    /// What a database file holds, read without writing anything: for `maestro doctor`.
+    public enum Inspection: Sendable, Hashable {
+        /// No file, or an empty one: the first command that writes creates it.
+        case missing
+        /// A store at this build's schema.
+        case current(migrations: Int)
+        /// A store an earlier build made, or one being created: opening it migrates it.
+        case older(applied: [String], pending: [String])
+    }
+
+    /// Inspects the file at `path` read-only; refuses what ``open(path:)`` would refuse.
+    public static func inspect(path: String) throws(StoreError) -> Inspection {
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        guard Self.holdsData(url.path) else { return .missing }
+        switch try inspectExisting(url) {
+        case .current: return .current(migrations: StoreMigrations.identifiers.count)
+        case .incomplete:
+            var configuration = Configuration()
+            configuration.readonly = true
+            let applied = (try? DatabaseQueue(path: url.path, configuration: configuration).read { db in
+                try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+            }) ?? []
+            return .older(applied: applied, pending: StoreMigrations.identifiers.filter { !applied.contains($0) })
+        }
+    }
+
+    private static func holdsData(_ path: String) -> Bool {
+        ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) > 0
+    }
+
     // MARK: - Access
 
     /// A read in a snapshot.

@@ -1,0 +1,54 @@
+public import Foundation
+internal import Subprocess
+public import WorkflowParser
+internal import Runtime
+
+#if canImport(System)
+    internal import System
+#else
+    internal import SystemPackage
+#endif
+
+/// What `maestro doctor` learns about `codex.command` without starting a turn: which program it
+/// runs and that program's version.
+public struct CodexDiagnosis: Sendable, Hashable {
+    /// The command's first word.
+    public var program: String
+    /// Where `bash -lc 'command -v …'` found it; `nil` when it was not found.
+    public var resolved: String?
+    /// `codex-cli 0.163.0` → `0.163.0`; `nil` when `--version` said nothing recognisable.
+    public var version: String?
+    /// The command runs maestro's own demo agent.
+    public var isDemoAgent: Bool
+
+    /// Finds the program and asks its version, each within `timeout`.
+    public static func examine(_ codex: WorkflowConfig.Codex, environment: [String: String], timeout: Duration = .seconds(10)) async
+        -> CodexDiagnosis
+    {
+        let program = codex.command.split(whereSeparator: \.isWhitespace).first.map(String.init) ?? codex.command
+        var diagnosis = CodexDiagnosis(program: program, resolved: nil, version: nil, isDemoAgent: codex.command.contains(" demo-agent"))
+        let quoted = "'" + program.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        guard let found = await shell("command -v -- \(quoted)", environment: environment, timeout: timeout), !found.isEmpty else {
+            return diagnosis
+        }
+        diagnosis.resolved = found.split(separator: "\n").first.map(String.init)
+        guard !diagnosis.isDemoAgent, let output = await shell("\(quoted) --version", environment: environment, timeout: timeout) else {
+            return diagnosis
+        }
+        diagnosis.version = output.split(whereSeparator: \.isWhitespace).first { $0.first?.isNumber == true }.map(String.init)
+        return diagnosis
+    }
+
+    /// Standard output of `bash -lc script`, trimmed; `nil` on failure or timeout.
+    static func shell(_ script: String, environment: [String: String], timeout: Duration) async -> String? {
+        let keys = Dictionary(
+            environment.compactMap { key, value in Environment.Key(rawValue: key).map { ($0, value) } }, uniquingKeysWith: { first, _ in first })
+        let result = try? await withTimeout(timeout) {
+            try await Subprocess.run(
+                .path(FilePath("/bin/bash")), arguments: ["-lc", script], environment: .custom(keys), input: .none,
+                output: .string(limit: 64 << 10), error: .discarded)
+        }
+        guard let result = result ?? nil, result.terminationStatus.isSuccess else { return nil }
+        return result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
