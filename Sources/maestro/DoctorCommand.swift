@@ -110,14 +110,16 @@ struct DoctorCommand: AsyncParsableCommand {
             return (workflow, checks)
         } catch {
             let first = error.diagnostics.first?.description ?? "invalid"
-            return (
-                nil,
-                [
-                    .problem(
-                        "workflow", "\(path) is invalid (\(error.errors.count) error\(error.errors.count == 1 ? "" : "s")): \(first)",
-                        fix: "`maestro validate \(path)` shows every error with its line and column")
-                ]
-            )
+            var checks = [
+                DoctorCheck.problem(
+                    "workflow", "\(path) is invalid (\(error.errors.count) error\(error.errors.count == 1 ? "" : "s")): \(first)",
+                    fix: "`maestro validate \(path)` shows every error with its line and column")
+            ]
+            // A missing Linear key makes the workflow invalid; it is also the Linear check's finding.
+            if let key = error.errors.first(where: { $0.code == .missingTrackerApiKey }) {
+                checks.append(.problem("linear", key.message, fix: "export the variable: a Linear personal API key (Linear → Settings → API)"))
+            }
+            return (nil, checks)
         }
     }
 
