@@ -40,6 +40,7 @@ struct RunCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "maestro")
+        try await FirstRun.check(workflowPath: path)
         let databasePath = db ?? ProcessInfo.processInfo.environment["MAESTRO_DB"] ?? Store.defaultPath
         let assembly = try await DaemonAssembly.assemble(
             command: "maestro run", workflowPath: path, databasePath: databasePath, host: host, port: port, logger: logger
