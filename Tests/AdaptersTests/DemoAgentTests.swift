@@ -251,3 +251,13 @@ struct DemoDirectorTests {
         #expect(DemoDirector.actions(progress, requests: [], now: asked.addingTimeInterval(7), settings: settings) == [.close(long)])
     }
 }
+
+struct CodexDiagnosisTests {
+    @Test func theProgramIsTheCommandsFirstShellWordWithoutItsQuotes() {
+        #expect(CodexDiagnosis.firstWord(of: "codex app-server") == "codex")
+        #expect(CodexDiagnosis.firstWord(of: "  '/opt/my codex/bin/codex' app-server") == "/opt/my codex/bin/codex")
+        #expect(CodexDiagnosis.firstWord(of: #""/usr/local/bin/co\"dex" app-server"#) == #"/usr/local/bin/co"dex"#)
+        #expect(CodexDiagnosis.firstWord(of: #"/opt/my\ codex app-server"#) == "/opt/my codex")
+        #expect(CodexDiagnosis.firstWord(of: "tee -a in.log | codex app-server") == "tee")
+    }
+}

@@ -70,6 +70,12 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("DEMO-2") && $0.contains("input_required") && $0.contains("Which greeting should DEMO-2 use?") })
         #expect(text.stdout.contains("rate limits: primary"))
 
+        // doctor sees the live daemon: a warning (a second run would refuse), not a problem.
+        let doctor = try await demo.sandbox.run(["doctor", demo.sandbox.path("demo/WORKFLOW.md"), "--db", demo.db], db: false)
+        #expect(doctor.status == 0, "\(doctor.stdout)")
+        #expect(doctor.stdout.contains("warning  daemon"), "\(doctor.stdout)")
+        #expect(doctor.stdout.contains("maestro's built-in demo agent"), "\(doctor.stdout)")
+
         // --watch redraws: two frames within a few seconds, then it is interrupted.
         let watcher = Process()
         watcher.executableURL = CLI.executable

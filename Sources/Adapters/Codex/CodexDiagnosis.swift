@@ -25,7 +25,7 @@ public struct CodexDiagnosis: Sendable, Hashable {
     public static func examine(_ codex: WorkflowConfig.Codex, environment: [String: String], timeout: Duration = .seconds(10)) async
         -> CodexDiagnosis
     {
-        let program = codex.command.split(whereSeparator: \.isWhitespace).first.map(String.init) ?? codex.command
+        let program = firstWord(of: codex.command)
         var diagnosis = CodexDiagnosis(program: program, resolved: nil, version: nil, isDemoAgent: codex.command.contains(" demo-agent"))
         let quoted = "'" + program.replacingOccurrences(of: "'", with: "'\\''") + "'"
         guard let found = await shell("command -v -- \(quoted)", environment: environment, timeout: timeout), !found.isEmpty else {
@@ -37,6 +37,31 @@ public struct CodexDiagnosis: Sendable, Hashable {
         }
         diagnosis.version = output.split(whereSeparator: \.isWhitespace).first { $0.first?.isNumber == true }.map(String.init)
         return diagnosis
+    }
+
+    /// The program a shell command line starts with, its quotes removed (`'/opt/my codex' app-server`
+    /// → `/opt/my codex`). Enough for the commands people write; `bash` still runs the real line.
+    public static func firstWord(of command: String) -> String {
+        var word = ""
+        var quote: Character?
+        var escaped = false
+        for character in command.drop(while: \.isWhitespace) {
+            if escaped {
+                word.append(character)
+                escaped = false
+            } else if character == "\\" && quote != "'" {
+                escaped = true
+            } else if let open = quote {
+                if character == open { quote = nil } else { word.append(character) }
+            } else if character == "'" || character == "\"" {
+                quote = character
+            } else if character.isWhitespace {
+                break
+            } else {
+                word.append(character)
+            }
+        }
+        return word
     }
 
     /// Standard output of `bash -lc script`, trimmed; `nil` on failure or timeout.
