@@ -205,8 +205,11 @@ public actor DemoAgentServer {
                 fail(message)
                 return
             case .work(let beats):
+                // A long job's step lasts at least a second whatever the beat, so even a fast demo
+                // (or a slow machine) has time to see it running and cancel it.
+                let step = max(beat, .seconds(1))
                 for done in 0..<beats {
-                    guard await rest(1), turn?.id == id else { return }
+                    guard await rest(step), turn?.id == id else { return }
                     if done % 5 == 4 {
                         await say("Still working on it (\(done + 1) of \(beats) steps).")
                         reportTokens(input: 200, output: 30)
@@ -219,8 +222,12 @@ public actor DemoAgentServer {
     }
 
     private func rest(_ beats: Int) async -> Bool {
+        await rest(beat * beats)
+    }
+
+    private func rest(_ duration: Duration) async -> Bool {
         do {
-            try await Task.sleep(for: beat * beats)
+            try await Task.sleep(for: duration)
             return true
         } catch {
             return false
