@@ -51,6 +51,8 @@ struct RunCommand: AsyncParsableCommand {
         do {
             lock = try DaemonLock(databasePath: databasePath, workflow: URL(fileURLWithPath: path).standardizedFileURL.path)
             store = try Store.open(path: databasePath)
+            // Before recovery touches any process: a hard link or copy of a live database is refused.
+            try lock.claimStore(store.storeId)
         } catch let error as DaemonLock.LockError {
             printError("maestro run: \(error)")
             throw ExitCode(1)

@@ -76,6 +76,13 @@ import WorkflowParser
         func cleanup() { try? FileManager.default.removeItem(at: directory) }
     }
 
+    /// Whether `process` exits on its own within `limit`.
+    static func exits(_ process: Process, within limit: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(25)) }
+        return !process.isRunning
+    }
+
     static func stop(_ daemon: Process, signal: Int32 = SIGTERM) async -> Bool {
         kill(daemon.processIdentifier, signal)
         let deadline = ContinuousClock.now + .seconds(20)
@@ -94,6 +101,47 @@ import WorkflowParser
         second.waitUntilExit()
         #expect(second.terminationStatus == 1)
         #expect(setup.log("second.log").contains("another maestro daemon (pid \(first.processIdentifier),"), "\(setup.log("second.log"))")
+        #expect(await Self.stop(first) && first.terminationStatus == 0)
+    }
+
+    /// A second daemon through another name of the same database (a symlink to the file, a symlink
+    /// to its directory) used to take its own lock, and its recovery killed the first daemon's live
+    /// agents. Now it is refused before recovery, and the first daemon's run lives on.
+    @Test func aSecondDaemonThroughASymlinkIsRefusedAndTheFirstAgentsLiveOn() async throws {
+        let setup = try Setup(prompt: "Hang.\n@@silence {}")
+        defer { setup.cleanup() }
+        let first = try setup.start()
+        defer { if first.isRunning { first.terminate() } }
+        #expect(try await setup.cli(["project", "create", "ops", "--key", "OPS"]).succeeded)
+        #expect(try await setup.cli(["issue", "create", "--project", "OPS", "--title", "long job"]).succeeded)
+        try await setup.eventually("the run") {
+            try await setup.store.read { db in try SessionRecord.filter(Column("pid") != nil).fetchCount(db) } == 1
+        }
+        let session = try #require(try await setup.store.read { db in try SessionRecord.fetchOne(db) })
+        let agent = try #require(session.pid)
+        let fileLink = setup.directory.appendingPathComponent("link.sqlite").path
+        try FileManager.default.createSymbolicLink(atPath: fileLink, withDestinationPath: "maestro.sqlite")
+        let directoryLink = setup.directory.appendingPathComponent("elsewhere").path
+        try FileManager.default.createSymbolicLink(atPath: directoryLink, withDestinationPath: setup.directory.path)
+        for (index, database) in [
+            fileLink, directoryLink + "/maestro.sqlite", directoryLink + "/../" + setup.directory.lastPathComponent + "/link.sqlite",
+        ]
+        .enumerated() {
+            let second = try DaemonCrashTests.startDaemon(
+                in: setup.directory, database: database, environment: setup.environment, log: "second-\(index).log")
+            // Bounded: a second daemon that was let in would run until stopped.
+            let refused = await Self.exits(second, within: .seconds(20))
+            if !refused { _ = await Self.stop(second) }
+            let log = setup.log("second-\(index).log")
+            #expect(refused, "the second daemon on \(database) kept running")
+            #expect(second.terminationStatus == 1, "\(database): \(log)")
+            #expect(log.contains("another maestro daemon (pid \(first.processIdentifier),"), "\(log)")
+            #expect(!log.contains("killed an orphaned agent") && !log.contains("recovered"), "\(log)")
+        }
+        #expect(ProcessGroup.startTime(of: agent) == session.processStartTime, "the first daemon's agent lives on")
+        let still = try await setup.store.read { db in try SessionRecord.fetchOne(db, key: session.id) }
+        #expect(still?.endedAt == nil && still?.outcome == nil)
+        #expect(try await setup.issue("OPS-1")?.lifecycleState == .running)
         #expect(await Self.stop(first) && first.terminationStatus == 0)
     }
 
