@@ -15,8 +15,9 @@ import WorkflowParser
         let environment: [String: String]
         let store: Store
 
-        /// `tracker` is appended to the workflow's kanban tracker section.
-        init(prompt: String, tracker: String = "") throws {
+        /// `tracker` is appended to the workflow's kanban tracker section, `frontMatter` to the front
+        /// matter.
+        init(prompt: String, tracker: String = "", frontMatter: String = "") throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("maestro-proc-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory.appendingPathComponent("home"), withIntermediateDirectories: true)
             let command = CodexFixtures.fakeCommand(scenario: "follow-prompt", record: URL(fileURLWithPath: "/dev/null"))
@@ -29,6 +30,7 @@ import WorkflowParser
               root: ./workspaces
             codex:
               command: "\(command.replacingOccurrences(of: "\"", with: "\\\""))"
+            \(frontMatter)
             ---
             \(prompt)
             """.write(to: directory.appendingPathComponent("WORKFLOW.md"), atomically: true, encoding: .utf8)
@@ -143,6 +145,41 @@ import WorkflowParser
         #expect(still?.endedAt == nil && still?.outcome == nil)
         #expect(try await setup.issue("OPS-1")?.lifecycleState == .running)
         #expect(await Self.stop(first) && first.terminationStatus == 0)
+    }
+
+    /// `issue delete` of the running issue used to leave its agent running while the next issue
+    /// was dispatched: two agents under a limit of one. Now the delete stops the run first, the
+    /// agent process is gone when the command returns, and the process table never shows two.
+    @Test func deletingARunningIssueStopsItsAgentAndKeepsTheLimit() async throws {
+        let setup = try Setup(prompt: "Hang.\n@@silence {}", frontMatter: "agent:\n  max_concurrent_agents: 1")
+        defer { setup.cleanup() }
+        let daemon = try setup.start()
+        defer { if daemon.isRunning { daemon.terminate() } }
+        let workspaces = setup.directory.appendingPathComponent("workspaces").path
+        let agents = PeakSampler()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await agents.run { ProcessTable.groups(workingIn: workspaces).count } }
+            #expect(try await setup.cli(["project", "create", "ops", "--key", "OPS"]).succeeded)
+            #expect(try await setup.cli(["issue", "create", "--project", "OPS", "--title", "first"]).succeeded)
+            #expect(try await setup.cli(["issue", "create", "--project", "OPS", "--title", "second"]).succeeded)
+            try await setup.eventually("the first run") {
+                try await setup.store.read { db in try SessionRecord.filter(Column("pid") != nil).fetchCount(db) } == 1
+            }
+            let first = try #require(try await setup.store.read { db in try SessionRecord.fetchOne(db)?.pid })
+            let deleted = try await setup.cli(["issue", "delete", "OPS-1"])
+            #expect(deleted.succeeded && deleted.stdout == "Deleted OPS-1\n", "\(deleted.stdout)\(deleted.stderr)")
+            #expect(ProcessGroup.startTime(of: first) == nil, "the deleted issue's agent is gone when the command returns")
+            try await setup.eventually("the second run") {
+                let running = try await setup.issue("OPS-2")?.lifecycleState == .running
+                let sessions = try await setup.store.read { db in try SessionRecord.filter(Column("pid") != nil).fetchCount(db) }
+                return running && sessions == 1
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            group.cancelAll()
+        }
+        #expect(agents.value == 1, "agents at once, from the process table: \(agents.value)")
+        #expect(try await setup.issue("OPS-1") == nil)
+        #expect(await Self.stop(daemon) && daemon.terminationStatus == 0)
     }
 
     @Test func operatorCommandsFromTheCLIAreAppliedAtOnce() async throws {

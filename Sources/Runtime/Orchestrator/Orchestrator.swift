@@ -125,6 +125,7 @@ public actor Orchestrator {
         try await applyOperatorCommands(machine: rules.machine)
         let reconciled = try await Reconciler.catchUp(store: store, rules: rules, now: clock.now())
         if reconciled > 0 { logger.debug("reconciled board changes", metadata: ["transitions": "\(reconciled)"]) }
+        try await stopRunsOfVanishedIssues()
         perform(book.stopStalled(at: clock.now(), limitMs: workflow.config.codex.stallTimeoutMs))
         try await flushTelemetry()
         let interval = Double(workflow.config.pollingIntervalMs) / 1000
@@ -164,6 +165,23 @@ public actor Orchestrator {
         return workflow
     }
 
+    /// Stops live runs whose issue row is gone (deleted by a writer that did not stop them first).
+    /// Their slots stay taken until their processes are gone.
+    private func stopRunsOfVanishedIssues() async throws {
+        let ids = Array(book.runs.keys)
+        guard !ids.isEmpty else { return }
+        let present = Set(try await store.read { db in try Int64.fetchAll(db, IssueRecord.filter(keys: ids).select(Column("id"))) })
+        for id in ids where !present.contains(id) {
+            let actions = book.stop(id, reason: "issue deleted")
+            if !actions.isEmpty {
+                logger.warning(
+                    "issue deleted during its run; stopping the agent",
+                    metadata: ["issue_id": "\(id)", "issue_identifier": "\(book.runs[id]?.identifier ?? "?")"])
+            }
+            perform(actions)
+        }
+    }
+
     /// Asks for a poll and reconciliation at once; requests made while one is pending coalesce.
     public func requestRefresh() -> Bool {
         let coalesced = refreshRequested
@@ -177,9 +195,10 @@ public actor Orchestrator {
     /// decides.
     private func dispatch(rules: LifecycleRules) async throws {
         let policy = rules.machine.policy
-        let claimed = try await store.read { db in try IssueRecord.claimedCounts(agentReview: policy.review == .agent, db) }
-        var perState = claimed
-        var global = claimed.values.reduce(0, +)
+        let claimed = try await store.read { db in try IssueRecord.claimed(agentReview: policy.review == .agent, db) }
+        // A run holds its slot until its process is gone, whatever its row says meanwhile.
+        var perState = book.slots(claimed: claimed)
+        var global = perState.values.reduce(0, +)
         guard global < policy.maxConcurrentAgents else { return }
         let queued = try await store.read { db in try IssueRecord.inLifecycle(.queued, db) }
         for issue in queued {
@@ -201,7 +220,7 @@ public actor Orchestrator {
                     payload: ["standing": standing.rawValue], now: now)
             }
             log(outcome, issue: issue)
-            if outcome.committed != nil {
+            if outcome.committed?.record.toState == .workspace {
                 global += 1
                 perState[state, default: 0] += 1
             }
