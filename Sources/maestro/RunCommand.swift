@@ -88,7 +88,8 @@ struct RunCommand: AsyncParsableCommand {
             "  codex:      \(workflow.config.codex.command)",
         ]
         printError(banner.joined(separator: "\n"))
-        let daemon = Daemon(orchestrator: orchestrator, logger: logger)
+        var daemon = Daemon(orchestrator: orchestrator, logger: logger)
+        daemon.exitDeadline = Daemon.gracefulBound(daemon.shutdownTimeout) + .seconds(5)
         do {
             try await daemon.run(until: signals)
         } catch is Daemon.ForcedStop {

@@ -15,9 +15,9 @@ import WorkflowParser
         let environment: [String: String]
         let store: Store
 
-        /// `tracker` is appended to the workflow's kanban tracker section, `frontMatter` to the front
-        /// matter.
-        init(prompt: String, tracker: String = "", frontMatter: String = "") throws {
+        /// `tracker` is appended to the workflow's kanban tracker section, `codex` to its codex
+        /// section, `frontMatter` to the front matter.
+        init(prompt: String, tracker: String = "", codex: String = "", frontMatter: String = "") throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("maestro-proc-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory.appendingPathComponent("home"), withIntermediateDirectories: true)
             let command = CodexFixtures.fakeCommand(scenario: "follow-prompt", record: URL(fileURLWithPath: "/dev/null"))
@@ -30,6 +30,7 @@ import WorkflowParser
               root: ./workspaces
             codex:
               command: "\(command.replacingOccurrences(of: "\"", with: "\\\""))"
+            \(codex)
             \(frontMatter)
             ---
             \(prompt)

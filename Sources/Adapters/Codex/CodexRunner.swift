@@ -36,7 +36,7 @@ public final class CodexRunner: Sendable {
     /// Everything that happens, in order. Consume it concurrently with ``run(shouldContinue:)``.
     public let events: AsyncStream<RunnerEvent>
 
-    private let emitter: AsyncStream<RunnerEvent>.Continuation
+    private let emitter: BoundedQueue<RunnerEvent>
     private let core: SessionCore
     private let provider: (any AgentToolProvider)?
     private let advertisedTools: Set<String>
@@ -60,7 +60,10 @@ public final class CodexRunner: Sendable {
         self.logger = logger
         let specs = tools?.toolSpecs ?? []
         self.advertisedTools = Set(specs.map(\.name))
-        (events, emitter) = AsyncStream.makeStream(of: RunnerEvent.self, bufferingPolicy: .unbounded)
+        // Bounded: when the consumer falls behind, the pipe readers stop and the agent's writes
+        // block in its own pipe, so a flooding agent cannot grow the daemon's memory.
+        emitter = BoundedQueue(capacity: options.eventBacklog)
+        events = emitter.stream()
         core = SessionCore(
             policies: SessionPolicies(codex: request.codex, workspacePath: request.workspacePath, advertisesTools: !specs.isEmpty),
             tools: specs, initialTokens: request.resume?.tokenTotals ?? .zero, stderrTailLimit: options.stderrTailLines,
@@ -97,7 +100,7 @@ public final class CodexRunner: Sendable {
             logger.error("codex app-server launch failed", metadata: ["error": "\(error)"])
             return await outcome(.failed(.launchFailed("\(error)")), exit: nil)
         }
-        let exit = ProcessExit(execution.terminationStatus, stderrTail: await core.stderrLines)
+        let exit = ProcessExit(execution.terminationStatus, stderrTail: await core.stderrLines, stdoutTail: await core.gauge.tail)
         await core.emit(.processExited(exit))
         var ending = execution.closureResult
         if case .failed(.processExited) = ending {
@@ -128,25 +131,39 @@ public final class CodexRunner: Sendable {
         let pid = execution.processIdentifier.value
         let identity = ProcessIdentity(
             pid: pid, processGroupID: pid, startTimeTicks: ProcessIdentity.startTimeTicks(of: pid), launchedAt: Date())
-        let (outgoing, outgoingSink) = AsyncStream.makeStream(of: [UInt8].self, bufferingPolicy: .unbounded)
+        let outgoing = BoundedQueue<[UInt8]>(capacity: options.eventBacklog)
+        // Unbounded but short: the core admits at most `maxToolCallsInFlight` calls at once.
         let (jobs, jobSink) = AsyncStream.makeStream(of: ToolJob.self, bufferingPolicy: .unbounded)
-        await core.connect(process: identity, outgoing: outgoingSink, toolJobs: jobSink)
+        await core.connect(process: identity, outgoing: outgoing, toolJobs: jobSink)
         logger.debug("codex app-server launched", metadata: ["pid": "\(pid)", "workspace": "\(request.workspacePath)"])
-        // A one-shot signal: the protocol reader has seen the end of stdout (the process is gone).
+        // One-shot signals: the protocol reader has seen the end of stdout (the process is gone),
+        // and the diagnostics reader the end of stderr.
         let outputEnded = ReplyTable<Int, Bool>()
         outputEnded.expect(0)
+        outputEnded.expect(1)
         let core = core
         let maxLineBytes = options.maxLineBytes
+        let events = emitter
+        // Backpressure: neither reader reads on while the events or stdin messages it caused wait.
+        let room: @Sendable () async -> Void = {
+            await events.waitForRoom()
+            await outgoing.waitForRoom()
+        }
         return await withTaskGroup(of: Void.self) { group in
             group.addTask { await Self.write(outgoing, to: execution.standardInputWriter) }
             group.addTask {
-                await StreamReaders.readProtocol(execution.standardOutput, core: core, maxLineBytes: maxLineBytes)
+                await StreamReaders.readProtocol(execution.standardOutput, core: core, maxLineBytes: maxLineBytes, room: room)
                 outputEnded.resolve(0, with: .success(true))
             }
-            group.addTask { await StreamReaders.readDiagnostics(execution.standardError, core: core) }
+            group.addTask {
+                await StreamReaders.readDiagnostics(execution.standardError, core: core, room: room)
+                outputEnded.resolve(1, with: .success(true))
+            }
             group.addTask { await self.executeTools(jobs) }
             let ending = await SessionDriver(core: core, request: request, options: options).converse(shouldContinue: shouldContinue)
             await shutDown(execution, outputEnded: outputEnded)
+            // What the process wrote last to stderr explains an exit: read it to the end, briefly.
+            _ = await Self.wait(for: outputEnded, key: 1, upTo: .milliseconds(500))
             group.cancelAll()
             return ending
         }
@@ -154,8 +171,8 @@ public final class CodexRunner: Sendable {
 
     /// One writer, so messages never interleave on stdin. Ends (closing stdin) when the core closes
     /// the stream, or at the first failed write (the process is gone; the reader will notice).
-    private static func write(_ outgoing: AsyncStream<[UInt8]>, to writer: StandardInputWriter) async {
-        for await bytes in outgoing {
+    private static func write(_ outgoing: BoundedQueue<[UInt8]>, to writer: StandardInputWriter) async {
+        while let bytes = await outgoing.next() {
             do {
                 _ = try await writer.write(bytes)
             } catch {
@@ -183,8 +200,8 @@ public final class CodexRunner: Sendable {
         await ProcessGroup.terminate(execution.processIdentifier.value, grace: options.terminateGrace)
     }
 
-    private static func wait(for outputEnded: ReplyTable<Int, Bool>, upTo limit: Duration) async -> Bool {
-        let ended = try? await withTimeout(limit) { try await outputEnded.wait(for: 0) }
+    private static func wait(for outputEnded: ReplyTable<Int, Bool>, key: Int = 0, upTo limit: Duration) async -> Bool {
+        let ended = try? await withTimeout(limit) { try await outputEnded.wait(for: key) }
         return (ended ?? nil) ?? false
     }
 
