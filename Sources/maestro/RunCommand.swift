@@ -71,7 +71,7 @@ struct RunCommand: AsyncParsableCommand {
         })
         let workflowPath = URL(fileURLWithPath: path).standardizedFileURL.path
         let orchestrator = Orchestrator(
-            board: board, providers: providers, runner: runner, source: source, logger: logger,
+            board: board, providers: providers, runner: runner, source: source, logger: logger, preflight: CodexPreflight(),
             onWorkflow: { workflow, revision in
                 let columns = KanbanColumns(workflow: workflow)
                 let settings = BoardSettings(

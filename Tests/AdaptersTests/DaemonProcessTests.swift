@@ -17,10 +17,10 @@ import WorkflowParser
 
         /// `tracker` is appended to the workflow's kanban tracker section, `codex` to its codex
         /// section, `frontMatter` to the front matter.
-        init(prompt: String, tracker: String = "", codex: String = "", frontMatter: String = "") throws {
+        init(prompt: String, tracker: String = "", codex: String = "", frontMatter: String = "", command: String? = nil) throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("maestro-proc-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory.appendingPathComponent("home"), withIntermediateDirectories: true)
-            let command = CodexFixtures.fakeCommand(scenario: "follow-prompt", record: URL(fileURLWithPath: "/dev/null"))
+            let command = command ?? CodexFixtures.fakeCommand(scenario: "follow-prompt", record: URL(fileURLWithPath: "/dev/null"))
             try """
             ---
             tracker:
@@ -180,6 +180,28 @@ import WorkflowParser
         }
         #expect(agents.value == 1, "agents at once, from the process table: \(agents.value)")
         #expect(try await setup.issue("OPS-1") == nil)
+        #expect(await Self.stop(daemon) && daemon.terminationStatus == 0)
+    }
+
+    /// A missing `codex.command` used to be found issue by issue, each burning its retries with
+    /// info-level logs. Now the daemon checks it at start, says once what is wrong and how to fix
+    /// it, and dispatches nothing.
+    @Test func aBrokenCodexCommandIsReportedOnceAndNothingIsDispatched() async throws {
+        let setup = try Setup(prompt: "Work.", command: "maestro-no-such-codex app-server")
+        defer { setup.cleanup() }
+        let daemon = try setup.start()
+        defer { if daemon.isRunning { daemon.terminate() } }
+        #expect(try await setup.cli(["project", "create", "ops", "--key", "OPS"]).succeeded)
+        #expect(try await setup.cli(["issue", "create", "--project", "OPS", "--title", "waits"]).succeeded)
+        try await setup.eventually("the warning") { setup.log().contains("codex.command does not work") }
+        try await Task.sleep(for: .seconds(1))
+        let lines = setup.log().split(separator: "\n").filter { $0.contains("codex.command does not work") }
+        #expect(lines.count == 1, "\(lines)")
+        #expect(lines.first?.contains("level=warning") == true)
+        #expect(lines.first?.contains("`maestro-no-such-codex app-server` was not found (exit 127") == true, "\(lines)")
+        #expect(lines.first?.contains("Fix codex.command in ") == true)
+        #expect(try await setup.issue("OPS-1")?.lifecycleState == .queued)
+        #expect(try await setup.store.read { db in try SessionRecord.fetchCount(db) } == 0)
         #expect(await Self.stop(daemon) && daemon.terminationStatus == 0)
     }
 

@@ -87,6 +87,22 @@ public final class CodexRunner: Sendable {
         } catch {
             return await outcome(.failed(error), exit: nil)
         }
+        return await launch { driver in await driver.converse(shouldContinue: shouldContinue) }
+    }
+
+    /// Starts `codex.command` in the request's workspace path (which need not be an issue's
+    /// workspace), completes the `initialize` handshake and stops it: does the command work? The
+    /// run ends `finished` when it answered; `events` must be consumed as for ``run(shouldContinue:)``.
+    public func probe() async -> RunOutcome {
+        guard claimTheRun() else {
+            return RunOutcome(ending: .failed(.alreadyRunning), threadID: nil, turns: 0, tokenTotals: .zero, exit: nil)
+        }
+        defer { emitter.finish() }
+        return await launch { driver in await driver.handshakeOnly() }
+    }
+
+    /// Launches the command, runs `conversation` and the stop sequence, and reports the exit.
+    private func launch(_ conversation: @escaping @Sendable (SessionDriver) async -> RunEnding) async -> RunOutcome {
         let configuration = AppServerLaunch.configuration(
             command: request.codex.command, workspace: request.workspacePath,
             environment: AppServerLaunch.environment(request.environment, removing: request.secretEnvironmentNames),
@@ -94,7 +110,7 @@ public final class CodexRunner: Sendable {
         let execution: ExecutionResult<RunEnding, SequenceOutput, SequenceOutput>
         do {
             execution = try await Subprocess.run(configuration, input: .inputWriter, output: .sequence, error: .sequence) { execution in
-                await self.session(execution, shouldContinue: shouldContinue)
+                await self.session(execution, conversation: conversation)
             }
         } catch {
             logger.error("codex app-server launch failed", metadata: ["error": "\(error)"])
@@ -126,7 +142,8 @@ public final class CodexRunner: Sendable {
     /// The session inside the process's lifetime: readers, writer and tool workers as child tasks,
     /// the conversation in the foreground, then the stop sequence.
     private func session(
-        _ execution: Execution<CustomWriteInput, SequenceOutput, SequenceOutput>, shouldContinue: @escaping @Sendable (TurnResult) async -> Bool
+        _ execution: Execution<CustomWriteInput, SequenceOutput, SequenceOutput>,
+        conversation: @escaping @Sendable (SessionDriver) async -> RunEnding
     ) async -> RunEnding {
         let pid = execution.processIdentifier.value
         let identity = ProcessIdentity(
@@ -160,7 +177,7 @@ public final class CodexRunner: Sendable {
                 outputEnded.resolve(1, with: .success(true))
             }
             group.addTask { await self.executeTools(jobs) }
-            let ending = await SessionDriver(core: core, request: request, options: options).converse(shouldContinue: shouldContinue)
+            let ending = await conversation(SessionDriver(core: core, request: request, options: options))
             await shutDown(execution, outputEnded: outputEnded)
             // What the process wrote last to stderr explains an exit: read it to the end, briefly.
             _ = await Self.wait(for: outputEnded, key: 1, upTo: .milliseconds(500))

@@ -17,6 +17,8 @@ public actor Orchestrator {
     public let board: Board
     public let providers: Providers
     public let runner: any AgentRunner
+    /// Checks the agent command before dispatch; `nil` dispatches without a check.
+    public let preflight: (any AgentPreflight)?
     public let source: WorkflowSource
     public let clock: any RuntimeClock
     /// The daemon's environment without tracker secrets, for hooks and agents.
@@ -26,6 +28,7 @@ public actor Orchestrator {
     let onWorkflow: (@Sendable (Workflow, Int) async -> Void)?
 
     var book = RunBook()
+    var agentCheck = AgentCheck()
     var controls: [Int64: AgentRunControl] = [:]
     /// Signalled when a run ends; waiters for a run to be gone wait on it.
     let runsChanged = ChangeSignal()
@@ -49,12 +52,13 @@ public actor Orchestrator {
     public init(
         board: Board, providers: Providers, runner: any AgentRunner, source: WorkflowSource, clock: any RuntimeClock = SystemClock(),
         environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger = Logger(label: "maestro"),
-        onWorkflow: (@Sendable (Workflow, Int) async -> Void)? = nil
+        preflight: (any AgentPreflight)? = nil, onWorkflow: (@Sendable (Workflow, Int) async -> Void)? = nil
     ) {
         self.store = board.store
         self.board = board
         self.providers = providers
         self.runner = runner
+        self.preflight = preflight
         self.source = source
         self.clock = clock
         let secrets = Set(providers.secretEnvironmentNames)
@@ -134,7 +138,8 @@ public actor Orchestrator {
             nextPoll = clock.now().addingTimeInterval(interval)
             await reconcileLiveRuns(rules: rules)
         }
-        if dispatching { try await dispatch(rules: rules) }
+        checkAgentIfDue(workflow)
+        if dispatching, agentWorks { try await dispatch(rules: rules) }
         let nextDue = try await store.read { db in try IssueRecord.nextDue(db) }
         return [nextDue, nextPoll, book.nextStall(limitMs: workflow.config.codex.stallTimeoutMs)].compactMap { $0 }.min() ?? nextPoll
     }
@@ -180,6 +185,35 @@ public actor Orchestrator {
             }
             perform(actions)
         }
+    }
+
+    /// Whether the agent of the workflow in force passed its check (always, without a preflight).
+    var agentWorks: Bool { preflight == nil || agentCheck.mayDispatch(revision: appliedRevision) }
+
+    /// Starts a check of the agent command when the workflow in force was not checked yet, or when
+    /// a broken one is due for another look (every poll interval).
+    private func checkAgentIfDue(_ workflow: Workflow) {
+        guard let preflight, agentCheck.shouldCheck(revision: appliedRevision, at: clock.now()) else { return }
+        let revision = appliedRevision
+        let environment = environment
+        enqueue {
+            let problem = await preflight.check(workflow, environment: environment)
+            await self.agentChecked(revision: revision, problem: problem, workflow: workflow)
+        }
+    }
+
+    private func agentChecked(revision: Int, problem: String?, workflow: Workflow) {
+        let interval = Double(workflow.config.pollingIntervalMs) / 1000
+        switch agentCheck.finished(revision: revision, problem: problem, at: clock.now(), recheckAfter: interval) {
+        case .broken(let problem):
+            logger.warning(
+                "codex.command does not work: \(problem). Fix codex.command in \(source.path) (the daemon reloads it); no issue is dispatched until it works",
+                metadata: ["config_revision": "\(revision)"])
+        case .works:
+            logger.notice("codex.command works; dispatching", metadata: ["config_revision": "\(revision)"])
+        case nil: break
+        }
+        wake.notify()
     }
 
     /// Asks for a poll and reconciliation at once; requests made while one is pending coalesce.
