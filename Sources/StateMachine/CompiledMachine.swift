@@ -72,6 +72,8 @@ public struct CompiledMachine: Sendable {
                 due = policy.retryDelayMs(failures: failures)
             case .resetRetries:
                 failures = 0
+            case .resetBudget:
+                break  // The store counts usage from the transition that carries it.
             case .enterPhase(let next):
                 phase = next
                 failures = 0

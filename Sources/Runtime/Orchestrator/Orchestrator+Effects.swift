@@ -46,7 +46,7 @@ extension Orchestrator {
             case .removeWorkspace:
                 // Never under a run that is still exiting in the directory: after it is gone.
                 perform(book.afterEnd(issueId, .removeWorkspace))
-            case .scheduleContinuation, .scheduleRetry, .resetRetries, .enterPhase, .recordBlock:
+            case .scheduleContinuation, .scheduleRetry, .resetRetries, .resetBudget, .enterPhase, .recordBlock:
                 break  // Store-side effects, already part of the committed row.
             }
         }

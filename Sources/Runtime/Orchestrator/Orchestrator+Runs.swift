@@ -294,8 +294,9 @@ extension Orchestrator {
             let outcome = try await store.write { db -> TransitionOutcome? in
                 guard let current = try IssueRecord.fetchOne(db, key: issueId) else { return nil }
                 let standing = try Reconciler.standing(of: current, rules: rules, db)
+                let usage = try BudgetUsage.of(issue: issueId, db)
                 return try TransitionStore.apply(
-                    .runEnded, to: issueId, in: db, machine: rules.machine, facts: TransitionFacts(standing: standing),
+                    .runEnded, to: issueId, in: db, machine: rules.machine, facts: TransitionFacts(standing: standing, usage: usage),
                     payload: ["session": String(sessionId), "standing": standing.rawValue], now: now)
             }
             if let outcome { log(outcome, issue: issue) }

@@ -248,9 +248,10 @@ public actor Orchestrator {
                     return .conflict(expected: issue.version, actual: -1)
                 }
                 let standing = try Reconciler.standing(of: current, rules: rules, db)
+                let usage = try BudgetUsage.of(issue: issue.id ?? 0, db)
                 return try TransitionStore.apply(
                     .dispatch, to: issue.id ?? 0, in: db, machine: rules.machine,
-                    facts: TransitionFacts(standing: standing, slotAvailable: true), expectedVersion: issue.version,
+                    facts: TransitionFacts(standing: standing, slotAvailable: true, usage: usage), expectedVersion: issue.version,
                     payload: ["standing": standing.rawValue], now: now)
             }
             log(outcome, issue: issue)
