@@ -16,7 +16,7 @@ struct ProjectCommand: AsyncParsableCommand {
         @OptionGroup var options: StoreOptions
 
         func run() async throws {
-            try await options.run { api in
+            try await options.run(create: true) { api in
                 let project = try await api.createProject(NewProject(name: name, key: key, description: description))
                 try options.print(project) { "Created project \(project.key) (\(project.name))" }
             }

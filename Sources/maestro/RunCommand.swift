@@ -16,7 +16,7 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(help: "Path to the workflow file.")
     var path = "WORKFLOW.md"
 
-    @Option(help: "The database file. Default: $MAESTRO_DB, else .maestro/maestro.sqlite in the current directory.")
+    @Option(help: "The database file. Default: $MAESTRO_DB, else the nearest .maestro/maestro.sqlite in this directory or a parent.")
     var db: String?
 
     @Option(help: "The dashboard port (overrides server.port; the HTTP surface arrives with its own issue).")
@@ -45,18 +45,20 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let workflow = await source.current
-        let databasePath = db ?? ProcessInfo.processInfo.environment["MAESTRO_DB"] ?? Store.defaultPath
-        let lock: DaemonLock
+        let databasePath = Store.location(explicit: db).path
+        var lock: DaemonLock?
         let store: Store
         do {
+            try Store.checkPath(databasePath)  // a bad path gets no lock file beside it
             lock = try DaemonLock(databasePath: databasePath, workflow: URL(fileURLWithPath: path).standardizedFileURL.path)
             store = try Store.open(path: databasePath)
             // Before recovery touches any process: a hard link or copy of a live database is refused.
-            try lock.claimStore(store.storeId)
+            try lock?.claimStore(store.storeId)
         } catch let error as DaemonLock.LockError {
             printError("maestro run: \(error)")
             throw ExitCode(1)
         } catch let error as StoreError {
+            lock?.discard()
             printError("maestro run: \(error) [\(error.code)]")
             throw ExitCode(1)
         }

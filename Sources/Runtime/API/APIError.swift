@@ -47,6 +47,7 @@ public struct APIError: Error, Codable, Sendable, Hashable, CustomStringConverti
         case newerSchema = "newer_schema"
         case readOnlyDatabase = "read_only_database"
         case cannotOpenDatabase = "cannot_open_database"
+        case noDatabase = "no_database"
         case internalError = "internal_error"
     }
 

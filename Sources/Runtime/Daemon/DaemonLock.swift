@@ -19,6 +19,8 @@ public final class DaemonLock: Sendable {
     public let databasePath: String
     private let descriptor: Int32
     private let holder: Holder
+    /// Whether this lock created its file (so ``discard()`` may remove it).
+    private let createdFile: Bool
     private let storeDescriptor = Mutex<Int32>(-1)
 
     /// What a lock file says about its holder.
@@ -55,6 +57,7 @@ public final class DaemonLock: Sendable {
         self.databasePath = CanonicalPath.of(databasePath)
         path = self.databasePath + ".lock"
         holder = Holder(pid: getpid(), startedAt: Date(), workflow: workflow, database: self.databasePath)
+        createdFile = !FileManager.default.fileExists(atPath: path)
         descriptor = try Self.take(path, holder: holder) { .held(path: $0, holder: $1) }
     }
 
@@ -69,6 +72,12 @@ public final class DaemonLock: Sendable {
             return current
         }
         if previous >= 0 { close(previous) }
+    }
+
+    /// The database was refused: remove the lock file if this lock created it, so a refused start
+    /// leaves nothing beside a file that is not maestro's. The lock is still held until released.
+    public func discard() {
+        if createdFile { unlink(path) }
     }
 
     deinit {
