@@ -25,10 +25,19 @@ public struct Workflow: Sendable {
 
 /// Loads WORKFLOW.md files: front matter, typed config, prompts, static template check, machine.
 public enum WorkflowLoader {
+    /// How prompt errors count.
+    public enum PromptCheck: Sendable {
+        /// A prompt error fails the load (the daemon, `validate`, `graph`).
+        case strict
+        /// Prompt errors become warnings and a failed prompt is replaced by the default one: for
+        /// callers that need the tracker settings and never render a prompt (the board commands).
+        case lenient
+    }
+
     /// Loads and validates the file at `path`.
     /// - Throws: ``WorkflowError`` with every error found, each with its file position.
     public static func load(
-        path: String, environment: [String: String] = ProcessInfo.processInfo.environment
+        path: String, environment: [String: String] = ProcessInfo.processInfo.environment, prompts: PromptCheck = .strict
     ) throws(WorkflowError) -> Workflow {
         let text: String
         do {
@@ -42,13 +51,13 @@ public enum WorkflowLoader {
             ])
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path
-        return try parse(text, file: path, baseDirectory: directory, environment: environment)
+        return try parse(text, file: path, baseDirectory: directory, environment: environment, prompts: prompts)
     }
 
     /// Parses WORKFLOW.md text; `baseDirectory` anchors a relative `workspace.root`.
     public static func parse(
         _ text: String, file: String, baseDirectory: String,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment, prompts: PromptCheck = .strict
     ) throws(WorkflowError) -> Workflow {
         let document: WorkflowDocument
         do {
@@ -68,7 +77,7 @@ public enum WorkflowLoader {
 
         let body = document.body.isEmpty ? PromptSchema.defaultPrompt : document.body
         let bodyMapping = PositionMapping.body(line: document.bodyLine, column: document.bodyColumn)
-        let prompt = compileTemplate(body, mapping: bodyMapping, file: file, into: &diagnostics)
+        var prompt = compileTemplate(body, mapping: bodyMapping, file: file, into: &diagnostics)
         let fileLines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }.map(String.init)
         func phasePrompt(_ path: String, _ source: String?) -> Template? {
             guard let source, let node = reader.node(path) else { return nil }
@@ -89,6 +98,14 @@ public enum WorkflowLoader {
             throw WorkflowError(diagnostics: inFileOrder(diagnostics))
         }
         diagnostics = inFileOrder(diagnostics)
+        if prompts == .lenient {
+            diagnostics = diagnostics.map { diagnostic in
+                var lenient = diagnostic
+                if [.templateParseError, .templateRenderError].contains(diagnostic.code) { lenient.severity = .warning }
+                return lenient
+            }
+            if prompt == nil { prompt = try? Template(parsing: PromptSchema.defaultPrompt) }
+        }
         guard diagnostics.allSatisfy({ $0.severity == .warning }), let prompt else {
             throw WorkflowError(diagnostics: diagnostics)
         }

@@ -27,7 +27,7 @@ struct StoreOptions: ParsableArguments {
     /// create`) makes a database that does not exist; every other command refuses with
     /// `no_database`.
     func api(create: Bool = false) async throws -> RuntimeAPI {
-        let explicit = try workflow.map { try WorkflowLoader.load(path: $0) }
+        let explicit = try workflow.map { try Self.boardWorkflow($0) }
         let location = location
         // A database that does not exist yet has published nothing: judge ./WORKFLOW.md before
         // anything is created.
@@ -65,7 +65,20 @@ struct StoreOptions: ParsableArguments {
 
     /// `./WORKFLOW.md`, when there is one.
     private func localWorkflow() throws -> Workflow? {
-        FileManager.default.fileExists(atPath: "WORKFLOW.md") ? try WorkflowLoader.load(path: "WORKFLOW.md") : nil
+        FileManager.default.fileExists(atPath: "WORKFLOW.md") ? try Self.boardWorkflow("WORKFLOW.md") : nil
+    }
+
+    /// A workflow for its tracker states. Board commands render no prompt, so a prompt's error is a
+    /// warning here (on standard error; `maestro validate` and the daemon still refuse it), and one
+    /// template typo does not stop `issue list` while the daemon runs on its last good config.
+    private static func boardWorkflow(_ path: String) throws -> Workflow {
+        let workflow = try WorkflowLoader.load(path: path, prompts: .lenient)
+        let prompts = workflow.warnings.filter { [.templateParseError, .templateRenderError].contains($0.code) }
+        if !prompts.isEmpty {
+            for warning in prompts { printError(warning.description) }
+            printError("warning: \(path) has \(prompts.count) prompt error(s); board commands go on with its tracker states")
+        }
+        return workflow
     }
 
     /// Runs `body` with the API, turning every failure into a clear message (or the JSON error
