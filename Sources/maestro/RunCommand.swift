@@ -25,6 +25,15 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    /// Out-of-range ports and unknown log levels are usage errors (exit 2), found before anything starts.
+    func validate() throws {
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0...65535 (0 picks a free port), got \(port)") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("--log-level must be one of \(levels), got '\(logLevel)'")
+        }
+    }
+
     func run() async throws {
         // Before anything else, so that a signal during start-up and recovery still shuts down
         // gracefully instead of killing the process.
