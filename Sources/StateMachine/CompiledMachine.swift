@@ -79,6 +79,8 @@ public struct CompiledMachine: Sendable {
                 failures = 0
             case .recordBlock(let reason):
                 blockReason = reason
+                // The failure that exhausts the retries is a failure too: the count stays true.
+                if reason == .retriesExhausted { failures += 1 }
             case .claimInTracker, .prepareWorkspace, .startRun, .stopRun, .deliverAnswer, .removeWorkspace:
                 break
             }

@@ -41,3 +41,25 @@ import Testing
         #expect(try await harness.issue("MEM-1").lifecycle.lastError == "turn failed: the model is overloaded")
     }
 }
+
+/// `issue show` printed `failures in a row 0` next to `retries_exhausted`: the failure that
+/// exhausted the retries was not counted.
+@Suite struct FailureCountTests {
+    @Test func theFailureThatExhaustsTheRetriesIsCounted() async throws {
+        let harness = try await RuntimeHarness(
+            """
+            agent:
+              max_automatic_retries: 0
+            """
+        ) { _ in [.fail("turn failed: no model")] }
+        defer { harness.cleanup() }
+        try await harness.running {
+            try await harness.add("fails once")
+            try await harness.eventually("the block") { try await harness.issue("MEM-1").lifecycle.state == .blocked }
+        }
+        let lifecycle = try await harness.issue("MEM-1").lifecycle
+        #expect(lifecycle.blockReason == .retriesExhausted)
+        #expect(lifecycle.attempt == 1, "one failure in a row")
+        #expect(try await harness.api.transitions(issue: "MEM-1").last?.attempt == 1)
+    }
+}
