@@ -72,7 +72,7 @@ extension ConfigReader {
         if node("tracker.kind").map(isNullNode) ?? true {
             report(
                 .missingConfigValue, "tracker.kind is required",
-                hint: "add `tracker:\\n  kind: kanban` to the front matter", at: node("tracker") ?? root)
+                hint: "add `tracker: {kind: kanban}` to the front matter", at: node("tracker") ?? root)
         } else if !WorkflowConfig.supportedTrackerKinds.contains(kind) {
             report(
                 .unsupportedTrackerKind, "tracker.kind '\(kind)' is not supported",
