@@ -91,8 +91,13 @@ struct RuntimeHarness {
                 try await orchestrator.runScheduler()
                 return nil
             }
+            group.addTask {
+                await orchestrator.logTransitions()
+                return nil
+            }
             let result = try await body()
             await orchestrator.shutDown(timeout: .seconds(10))
+            await orchestrator.logNewTransitions()
             group.cancelAll()
             while !group.isEmpty { _ = try? await group.next() }
             return result

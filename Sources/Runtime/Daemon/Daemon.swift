@@ -121,8 +121,13 @@ public struct OrchestratorService: Service {
                 return false
             }
             group.addTask {
+                await orchestrator.logTransitions()
+                return false
+            }
+            group.addTask {
                 try await gracefulShutdown()
                 await orchestrator.shutDown(timeout: shutdownTimeout)
+                await orchestrator.logNewTransitions()  // the shutdown's own, before the loops end
                 return true
             }
             // The first to finish is the shutdown, or a loop that failed (its error propagates).

@@ -171,12 +171,12 @@ extension Orchestrator {
     func record(hooks: [HookResult], issue: IssueRecord) async throws {
         guard !hooks.isEmpty else { return }
         for result in hooks {
-            let level: Logger.Level = result.succeeded ? .info : .warning
-            logger.log(
-                level: level, "hook finished",
-                metadata: [
-                    "issue_id": "\(issue.id ?? 0)", "issue_identifier": "\(issue.identifier)", "hook": "\(result.hook)", "status": "\(result.status)",
-                ])
+            var metadata: Logger.Metadata = [
+                "issue_id": "\(issue.id ?? 0)", "issue_identifier": "\(issue.identifier)", "hook": "\(result.hook)", "status": "\(result.status)",
+            ]
+            // A failing hook's own words (its stderr) belong in the log; a passing one's do not.
+            if !result.succeeded { metadata["output"] = "\(result.outputTail)" }
+            logger.log(level: result.succeeded ? .info : .warning, result.succeeded ? "hook finished" : "hook failed", metadata: metadata)
         }
         let now = clock.now()
         try await store.record { db in

@@ -291,7 +291,7 @@ extension Orchestrator {
         let rules = LifecycleRules(workflow: await source.current)
         let now = clock.now()
         do {
-            let outcome = try await store.write { db -> TransitionOutcome? in
+            _ = try await store.write { db -> TransitionOutcome? in
                 guard let current = try IssueRecord.fetchOne(db, key: issueId) else { return nil }
                 let standing = try Reconciler.standing(of: current, rules: rules, db)
                 let usage = try BudgetUsage.of(issue: issueId, db)
@@ -299,7 +299,6 @@ extension Orchestrator {
                     .runEnded, to: issueId, in: db, machine: rules.machine, facts: TransitionFacts(standing: standing, usage: usage),
                     payload: ["session": String(sessionId), "standing": standing.rawValue], now: now)
             }
-            if let outcome { log(outcome, issue: issue) }
         } catch {
             logger.error("recording the run's end failed", metadata: ["issue_id": "\(issueId)", "error": "\(error)"])
         }

@@ -39,6 +39,8 @@ public actor Orchestrator {
     var refreshRequested = false
     var nextPoll = Date.distantPast
     var appliedRevision = 0
+    /// The last transition logged (`nil` until the log starts, at recovery).
+    var transitionLogCursor: Int64?
     /// Ticks run so far; tests read it to prove the daemon idles.
     public private(set) var tickCount = 0
     let jobs: AsyncStream<Job>
@@ -254,7 +256,6 @@ public actor Orchestrator {
                     facts: TransitionFacts(standing: standing, slotAvailable: true, usage: usage), expectedVersion: issue.version,
                     payload: ["standing": standing.rawValue], now: now)
             }
-            log(outcome, issue: issue)
             if outcome.committed?.record.toState == .workspace {
                 global += 1
                 perState[state, default: 0] += 1
@@ -277,19 +278,30 @@ public actor Orchestrator {
                 case .committed(let committed):
                     try record.resolve(.applied, result: ["seq": String(committed.record.seq ?? 0)], at: now, db)
                 case .rejected(let rejection):
-                    try record.resolve(.rejected, result: ["code": rejection.code, "message": rejection.message], at: now, db)
+                    let message = OperatorCommand.inOperatorWords(rejection.message, event: command.command)
+                    try record.resolve(.rejected, result: ["code": rejection.code, "message": message], at: now, db)
                 case .conflict:
                     try record.resolve(.rejected, result: ["code": "conflict", "message": "the issue changed meanwhile; try again"], at: now, db)
                 }
                 return outcome
             }
-            if let committed = outcome.committed {
-                logTransition(committed)
-            } else {
+            if outcome.committed == nil {
                 logger.info(
                     "operator command rejected",
-                    metadata: ["issue_id": "\(command.issueId)", "command": "\(command.command.rawValue)", "outcome": "\(outcome)"])
+                    metadata: [
+                        "issue_id": "\(command.issueId)", "command": "\(OperatorCommand.naming(command.command))",
+                        "reason": "\(Self.reason(of: outcome, command: command.command))",
+                    ])
             }
+        }
+    }
+
+    /// Why a command changed nothing, in the operator's words.
+    static func reason(of outcome: TransitionOutcome, command event: LifecycleEvent) -> String {
+        switch outcome {
+        case .rejected(let rejection): "\(OperatorCommand.inOperatorWords(rejection.message, event: event)) [\(rejection.code)]"
+        case .conflict: "the issue changed meanwhile [conflict]"
+        case .committed: "applied"
         }
     }
 
@@ -329,8 +341,7 @@ public actor Orchestrator {
             let issues = try await store.read { db in try IssueRecord.filter(keys: ids).fetchAll(db) }
             await refresh(issues)
             let now = clock.now()
-            let committed = try await store.write { db in try Reconciler.reconcile(ids, rules: rules, now: now, db, origin: "reconcile") }
-            committed.forEach(logTransition)
+            try await store.write { db in try Reconciler.reconcile(ids, rules: rules, now: now, db, origin: "reconcile") }
         } catch {
             logger.warning("reconciling live runs failed", metadata: ["error": "\(error)"])
         }
@@ -346,21 +357,45 @@ public actor Orchestrator {
         let outcome = try await TransitionStore.apply(
             event, to: issue.id ?? 0, in: store, machine: machine, facts: facts, expectedVersion: expectedVersion,
             payload: payload, error: error, now: clock.now())
-        log(outcome, issue: issue)
         return outcome
     }
 
-    func log(_ outcome: TransitionOutcome, issue: IssueRecord) {
-        if let committed = outcome.committed { logTransition(committed) }
+    // MARK: - The transition log, in words
+
+    /// Logs every transition committed since the last call, once, in log order, whoever committed
+    /// it (this daemon, a CLI process, an agent's tool through the board).
+    public func logNewTransitions() async {
+        while let after = transitionLogCursor {
+            guard let batch = try? await store.read({ db in try TransitionRecord.after(after, limit: 256).fetchAll(db) }), !batch.isEmpty
+            else { return }
+            // Another call may have logged some meanwhile (the actor is re-entered at the read):
+            // log only what is still new, and move the cursor in the same step.
+            for record in batch where (record.seq ?? 0) > (transitionLogCursor ?? 0) {
+                logger.log(
+                    level: TransitionWords.level(record), "\(TransitionWords.sentence(record))",
+                    metadata: [
+                        "issue_id": "\(record.issueId)", "issue_identifier": "\(record.identifier)", "event": "\(record.event.rawValue)",
+                        "from": "\(record.fromState.rawValue)", "to": "\(record.toState.rawValue)", "seq": "\(record.seq ?? 0)",
+                    ])
+                transitionLogCursor = record.seq
+            }
+            if batch.count < 256 { return }
+        }
     }
 
-    func logTransition(_ committed: CommittedTransition) {
-        logger.info(
-            "transition",
-            metadata: [
-                "issue_id": "\(committed.record.issueId)", "issue_identifier": "\(committed.record.identifier)",
-                "event": "\(committed.record.event.rawValue)", "from": "\(committed.record.fromState.rawValue)",
-                "to": "\(committed.record.toState.rawValue)", "seq": "\(committed.record.seq ?? 0)",
-            ])
+    /// Follows the transition log until cancelled, logging each transition as it commits.
+    public nonisolated func logTransitions() async {
+        while !Task.isCancelled {
+            let generation = store.changes.generation
+            await logNewTransitions()
+            await store.changes.wait(after: generation)
+        }
+    }
+
+    /// Where the transition log starts: what was committed before this daemon started is history.
+    func startTransitionLog() async {
+        guard transitionLogCursor == nil else { return }
+        transitionLogCursor =
+            (try? await store.read { db in try Int64.fetchOne(db, sql: #"SELECT COALESCE(MAX(seq), 0) FROM "transition""#) }) ?? 0
     }
 }
