@@ -26,11 +26,11 @@ final class BoardSandbox {
     }
 
     /// Runs `maestro arguments --db <sandbox>/m.sqlite` (unless `db` is false) in the sandbox.
-    func run(_ arguments: [String], db: Bool = true, environment: [String: String] = [:]) async throws -> CLI.Result {
+    func run(_ arguments: [String], db: Bool = true, environment: [String: String] = [:], input: Data? = nil) async throws -> CLI.Result {
         var env = ProcessInfo.processInfo.environment
         env["MAESTRO_DB"] = nil
         for (key, value) in environment { env[key] = value }
-        return try await CLI.execute(CLI.executable, arguments + (db ? ["--db", database] : []), in: directory, environment: env)
+        return try await CLI.execute(CLI.executable, arguments + (db ? ["--db", database] : []), in: directory, environment: env, input: input)
     }
 
     /// Runs a command that must succeed; returns its standard output.

@@ -29,8 +29,8 @@ enum CLI {
 
     /// Runs a program to its end. The blocking waits happen on dispatch threads, never on the Swift
     /// concurrency pool, so tests running meanwhile (and their timers) are not starved.
-    static func execute(_ program: URL, _ arguments: [String], in directory: URL, environment: [String: String]?) async throws
-        -> Result
+    static func execute(_ program: URL, _ arguments: [String], in directory: URL, environment: [String: String]?, input: Data? = nil)
+        async throws -> Result
     {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
@@ -44,7 +44,16 @@ enum CLI {
                     let err = Pipe()
                     process.standardOutput = out
                     process.standardError = err
+                    let stdin = Pipe()
+                    process.standardInput = input == nil ? FileHandle.nullDevice : stdin
                     try process.run()
+                    if let input {
+                        // Written from its own queue so a large input cannot block on a full pipe.
+                        DispatchQueue.global().async {
+                            stdin.fileHandleForWriting.write(input)
+                            try? stdin.fileHandleForWriting.close()
+                        }
+                    }
                     // Both pipes drain at once so neither can fill up and stall the child.
                     let group = DispatchGroup()
                     nonisolated(unsafe) var stderr = Data()
