@@ -18,7 +18,9 @@ import Testing
             @@commandApproval {"command": "rm -rf build", "reason": "clean the build"}
             @@userInput {"questions": [{"id": "db", "header": "Database", "question": "Which database should the cache use?", "isOther": false, "options": [{"label": "redis", "description": "fast"}, {"label": "postgres", "description": "durable"}]}]}
             """
-        let setup = try Setup(prompt: prompt, codex: "  approval_policy: on-request")
+        // A patient agent: the default fake gives up on an unanswered request after 10 s.
+        let patient = CodexFixtures.fakeCommand(scenario: "follow-prompt-patient", record: URL(fileURLWithPath: "/dev/null"))
+        let setup = try Setup(prompt: prompt, codex: "  approval_policy: on-request", command: patient)
         defer { setup.cleanup() }
         let daemon = try setup.start()
         defer { if daemon.isRunning { daemon.terminate() } }
@@ -30,7 +32,7 @@ import Testing
         #expect(blocked.stdout.contains("OPS-1  in_progress  blocked"), "\(blocked.stdout)\(blocked.stderr)")
         let approval = try await setup.cli(["issue", "show", "OPS-1"]).stdout
         #expect(approval.contains("blocked on: input_required"), "\(approval)")
-        #expect(approval.contains("Waiting on approval 0: "), "\(approval)")
+        #expect(approval.contains("Waiting on approval 0: "), "\(approval)\n\(setup.log().suffix(4000))")
         #expect(approval.contains("  command: /bin/bash -lc 'rm -rf build'"), "\(approval)")
         #expect(approval.contains("  reason:  clean the build"))
         #expect(approval.contains("  answer:  maestro issue answer OPS-1 approve|approve-session|deny|cancel --request 0"))

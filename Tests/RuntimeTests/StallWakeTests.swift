@@ -21,12 +21,13 @@ import Testing
         defer { harness.cleanup() }
         try await harness.running {
             try await harness.add("silent")
-            try await harness.eventually("the run") { try await harness.api.snapshot().running.count == 1 }
+            // The run's first reports (its thread and turn) have landed: its last activity is now.
+            try await harness.eventually("the run", upTo: .seconds(60)) { try await harness.api.snapshot().running.first?.turnCount == 1 }
             clock.advance(by: 2.9)
             try await Task.sleep(for: .milliseconds(300))
             #expect(try await harness.issue("MEM-1").lifecycle.state == .running, "not stalled before 3 s")
             clock.advance(by: 0.2)  // 3.1 s: well before the 60 s poll
-            try await harness.eventually("the stall") { try await harness.issue("MEM-1").lifecycle.state == .retrying }
+            try await harness.eventually("the stall", upTo: .seconds(60)) { try await harness.issue("MEM-1").lifecycle.state == .retrying }
         }
         #expect(try await harness.issue("MEM-1").lifecycle.lastError == "stalled: no agent activity for 3000 ms")
         let stalled = try #require(harness.logs.entries("run stalled").first)
