@@ -123,7 +123,9 @@ public final class InMemoryTracker: BoardProvider {
     }
 
     public func deleteIssue(_ issue: IssueView) async throws -> IssueView {
-        throw APIError(.unsupportedByProvider, "the in-memory tracker does not delete issues")
+        let deleted = try await board.deleteIssue(issue.identifier)
+        remove(issue.id)
+        return deleted
     }
 
     public func refresh(_ issues: [IssueRef]) async throws {

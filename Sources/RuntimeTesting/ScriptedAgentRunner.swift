@@ -30,6 +30,9 @@ public final class ScriptedAgentRunner: AgentRunner {
         case fail(String)
         /// From now on, a stop request is honoured only after this long.
         case ignoreStop(Duration)
+        /// From now on, a stop ends the run as failed with this reason, as a run whose read timed
+        /// out while it was being stopped reports.
+        case failWhenStopped(String)
         /// Reports the account's rate limits.
         case rateLimits(JSONValue)
     }
@@ -133,6 +136,7 @@ public final class ScriptedAgentRunner: AgentRunner {
     ) async -> AgentRunEnding {
         var turns = 1
         var stopGrace: Duration?
+        var stopEnding = AgentRunEnding.stopped
         var asked: Set<String> = []
         var tokens = TokenCounts()
         await report(.threadStarted("thread-\(request.identifier)-\(request.phase.rawValue)"))
@@ -146,7 +150,7 @@ public final class ScriptedAgentRunner: AgentRunner {
             return true
         }
         for step in steps {
-            if await stopped() { return .stopped }
+            if await stopped() { return stopEnding }
             switch step {
             case .activity(let event, let message):
                 await report(.activity(event: event, message: message))
@@ -196,11 +200,13 @@ public final class ScriptedAgentRunner: AgentRunner {
                 return .failed(reason)
             case .ignoreStop(let grace):
                 stopGrace = grace
+            case .failWhenStopped(let reason):
+                stopEnding = .failed(reason)
             case .rateLimits(let limits):
                 await report(.rateLimits(limits))
             }
         }
-        if await stopped() { return .stopped }
+        if await stopped() { return stopEnding }
         await report(.activity(event: "turn/completed", message: "turn \(turns) done"))
         return .completed(turns: turns)
     }

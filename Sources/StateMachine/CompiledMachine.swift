@@ -72,11 +72,15 @@ public struct CompiledMachine: Sendable {
                 due = policy.retryDelayMs(failures: failures)
             case .resetRetries:
                 failures = 0
+            case .resetBudget:
+                break  // The store counts usage from the transition that carries it.
             case .enterPhase(let next):
                 phase = next
                 failures = 0
             case .recordBlock(let reason):
                 blockReason = reason
+                // The failure that exhausts the retries is a failure too: the count stays true.
+                if reason == .retriesExhausted { failures += 1 }
             case .claimInTracker, .prepareWorkspace, .startRun, .stopRun, .deliverAnswer, .removeWorkspace:
                 break
             }

@@ -62,4 +62,6 @@ public enum BlockReason: String, Sendable, Hashable, CaseIterable, Codable {
     case retriesExhausted = "retries_exhausted"
     /// An agent review run ended without moving the issue on.
     case reviewUndecided = "review_undecided"
+    /// The issue's runs spent its budget (`agent.max_runs_per_issue`, …); `retry` lifts it.
+    case budgetExhausted = "budget_exhausted"
 }

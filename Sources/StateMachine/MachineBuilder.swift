@@ -25,7 +25,11 @@ struct MachineBuilder {
         let claim: [Effect] = policy.trackerStates.claimed == nil ? [] : [.claimInTracker]
         // Dispatch carries the tracker standing the daemon read in the same transaction, so the
         // machine itself re-checks eligibility instead of trusting the caller's choice.
-        add(.queued, .dispatch, [.tracker(.fitsPhase), .slotAvailable], .workspace, claim + [.prepareWorkspace])
+        add(.queued, .dispatch, [.tracker(.fitsPhase), .slotAvailable] + budget(.budgetLeft), .workspace, claim + [.prepareWorkspace])
+        if policy.budget.isLimited {
+            // A spent budget blocks the issue instead of starting yet another run.
+            add(.queued, .dispatch, [.tracker(.fitsPhase), .budgetExhausted], .blocked, [.recordBlock(.budgetExhausted)])
+        }
         rejectWhen(.queued, .dispatch, [.tracker(.fitsPhase)], "no_available_slot", "no global or per-state slot is free")
         reject(.queued, .dispatch, "not_eligible", "the tracker standing no longer makes the issue eligible for dispatch")
         for phase in policy.agentPhases {
@@ -41,8 +45,15 @@ struct MachineBuilder {
     private mutating func buildRuns() {
         for state in runStates {
             for standing in possibleStandings where standing != movedTo(state) {
-                if let (target, effects) = runEndRoute(from: state, standing: standing) {
-                    add(state, .runEnded, [.tracker(standing)], target, effects)
+                guard let (target, effects) = runEndRoute(from: state, standing: standing) else { continue }
+                // A run end that starts another run right away (a phase change) minds the budget too.
+                let startsRun = effects.contains { if case .startRun = $0 { true } else { false } }
+                add(state, .runEnded, [.tracker(standing)] + (startsRun ? budget(.budgetLeft) : []), target, effects)
+                if startsRun, policy.budget.isLimited {
+                    let phase = effects.compactMap { if case .enterPhase(let phase) = $0 { phase } else { nil } }
+                    add(
+                        state, .runEnded, [.tracker(standing), .budgetExhausted], .blocked,
+                        phase.map { .enterPhase($0) } + [.recordBlock(.budgetExhausted)])
                 }
             }
             add(state, .runFailed, [.retriesLeft], .retrying, [.stopRun, .scheduleRetry])
@@ -173,6 +184,9 @@ struct MachineBuilder {
             add(.released, .retryNow, [.phase(phase)], requeueTarget(phase), [])
         }
         add(.blocked, .retryNow, [.blockedOn(.retriesExhausted)], .queued, [.resetRetries])
+        if policy.budget.isLimited {
+            add(.blocked, .retryNow, [.blockedOn(.budgetExhausted)], .queued, [.resetBudget])
+        }
         if policy.review == .agent {
             add(.blocked, .retryNow, [.blockedOn(.reviewUndecided)], .queued, [])
         }
@@ -180,6 +194,11 @@ struct MachineBuilder {
     }
 
     // MARK: - Helpers
+
+    /// `condition` when the policy limits the budget; nothing otherwise.
+    private func budget(_ condition: GuardCondition) -> [GuardCondition] {
+        policy.budget.isLimited ? [condition] : []
+    }
 
     /// A run may be live while preparing, while a run state lasts, and while blocked on input.
     private func mayHaveLiveRun(_ state: LifecycleState) -> Bool {

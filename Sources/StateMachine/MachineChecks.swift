@@ -10,6 +10,7 @@ extension CompiledMachine {
         case .released, .closed: phases = enabledPhases
         }
         let reasons: [BlockReason?] = state == .blocked ? BlockReason.allCases : [nil]
+        let usages: [BudgetUsage] = policy.budget.isLimited ? [.zero, policy.budget.spentUsage] : [.zero]
         var contexts: [TransitionContext] = []
         for phase in phases {
             let effectivePhase = state == .closed ? Phase.done : phase
@@ -25,10 +26,12 @@ extension CompiledMachine {
                 for slot in [true, false] {
                     for failures in [0, policy.maxAutomaticRetries] {
                         for reason in reasons {
-                            contexts.append(
-                                TransitionContext(
-                                    phase: phase, standing: standing, slotAvailable: slot, failures: failures,
-                                    blockReason: reason))
+                            for usage in usages {
+                                contexts.append(
+                                    TransitionContext(
+                                        phase: phase, standing: standing, slotAvailable: slot, failures: failures,
+                                        blockReason: reason, usage: usage))
+                            }
                         }
                     }
                 }

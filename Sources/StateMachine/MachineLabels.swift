@@ -9,6 +9,8 @@ extension GuardCondition {
         case .retriesExhausted: "retries_exhausted"
         case .phase(let phase): "phase:\(phase.rawValue)"
         case .blockedOn(let reason): "blocked_on:\(reason.rawValue)"
+        case .budgetLeft: "budget_left"
+        case .budgetExhausted: "budget_exhausted"
         }
     }
 
@@ -28,6 +30,8 @@ extension GuardCondition {
         case .retriesExhausted: "failures reached \(policy.maxAutomaticRetries)"
         case .phase(let phase): "phase \(phase.rawValue)"
         case .blockedOn(let reason): "blocked on \(reason.rawValue)"
+        case .budgetLeft: "within budget (\(policy.budget.summary))"
+        case .budgetExhausted: "budget spent (\(policy.budget.summary))"
         }
     }
 }
@@ -44,6 +48,7 @@ extension Effect {
         case .scheduleContinuation: "schedule_continuation"
         case .scheduleRetry: "schedule_retry"
         case .resetRetries: "reset_retries"
+        case .resetBudget: "reset_budget"
         case .enterPhase(let phase): "enter_phase:\(phase.rawValue)"
         case .recordBlock(let reason): "record_block:\(reason.rawValue)"
         case .removeWorkspace: "remove_workspace"
@@ -62,6 +67,7 @@ extension Effect {
         case .scheduleRetry:
             "due after backoff \(policy.retryBaseDelayMs) ms doubling, cap \(policy.maxRetryBackoffMs) ms"
         case .resetRetries: "reset failures"
+        case .resetBudget: "reset budget"
         case .enterPhase(let phase): "enter \(phase.rawValue) phase"
         case .recordBlock(let reason): "record block \(reason.rawValue)"
         case .removeWorkspace: "remove workspace"
@@ -111,6 +117,7 @@ extension Effect {
         case "schedule_continuation": self = .scheduleContinuation
         case "schedule_retry": self = .scheduleRetry
         case "reset_retries": self = .resetRetries
+        case "reset_budget": self = .resetBudget
         case "enter_phase":
             guard let phase = argument.flatMap(Phase.init(rawValue:)) else { return nil }
             self = .enterPhase(phase)

@@ -42,6 +42,8 @@ public struct MachinePolicy: Sendable, Hashable {
     public var retryBaseDelayMs: Int
     public var maxRetryBackoffMs: Int
     public var maxAutomaticRetries: Int
+    /// Per-issue limits across its runs.
+    public var budget: IssueBudget
 
     public init(
         review: ReviewMode,
@@ -52,7 +54,8 @@ public struct MachinePolicy: Sendable, Hashable {
         continuationDelayMs: Int = 1_000,
         retryBaseDelayMs: Int = 10_000,
         maxRetryBackoffMs: Int = 300_000,
-        maxAutomaticRetries: Int = 10
+        maxAutomaticRetries: Int = 10,
+        budget: IssueBudget = IssueBudget()
     ) {
         self.review = review
         self.donePhase = donePhase
@@ -63,6 +66,7 @@ public struct MachinePolicy: Sendable, Hashable {
         self.retryBaseDelayMs = retryBaseDelayMs
         self.maxRetryBackoffMs = maxRetryBackoffMs
         self.maxAutomaticRetries = maxAutomaticRetries
+        self.budget = budget
     }
 
     /// The lifecycle states this policy keeps.

@@ -122,7 +122,17 @@ extension SVGLayout {
             guard !arriving.isEmpty, let box = boxes[place.state] else { continue }
             let x = ports.x("stub.\(place.state)")
             let main = place.row == 0
-            let leftward = main && Self.extendsLeft(place.column, of: overview.mainPath.count)
+            // Side labels run right, unless they would reach the next side stub's labels.
+            let widest =
+                arriving.map {
+                    SVGText(lines: [LifecycleOverview.names($0.events)], x: 0, y: 0, anchor: .start, size: Metrics.labelSize).bounds.width
+                }
+                .max() ?? 0
+            let nextStub = overview.states.filter { other in
+                other.row == place.row && other.column > place.column && overview.groups.contains { $0.to == other.state }
+            }.map { ports.x("stub.\($0.state)") }.min()
+            let crowded = !main && nextStub.map { x + 25 + widest > $0 - 10 } == true
+            let leftward = main ? Self.extendsLeft(place.column, of: overview.mainPath.count) : crowded
             let tail = main ? box.minY - Metrics.stubLength : box.maxY + Metrics.stubLength
             var labels: [(group: LifecycleOverview.Group, text: SVGText, marker: Point)] = []
             for (offset, group) in arriving.enumerated() {

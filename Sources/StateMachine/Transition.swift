@@ -10,19 +10,24 @@ public struct TransitionContext: Sendable, Hashable {
     public var failures: Int
     /// Why the issue is blocked, when it is.
     public var blockReason: BlockReason?
+    /// What the issue's runs used since its budget was last lifted, for `dispatch` and the
+    /// `run_ended` transitions that start another run.
+    public var usage: BudgetUsage
 
     public init(
         phase: Phase = .implementation,
         standing: TrackerStanding = .fitsPhase,
         slotAvailable: Bool = true,
         failures: Int = 0,
-        blockReason: BlockReason? = nil
+        blockReason: BlockReason? = nil,
+        usage: BudgetUsage = .zero
     ) {
         self.phase = phase
         self.standing = standing
         self.slotAvailable = slotAvailable
         self.failures = failures
         self.blockReason = blockReason
+        self.usage = usage
     }
 }
 
@@ -35,6 +40,10 @@ public enum GuardCondition: Sendable, Hashable, Codable {
     case retriesExhausted
     case phase(Phase)
     case blockedOn(BlockReason)
+    /// Another run fits in the issue's budget.
+    case budgetLeft
+    /// The issue's budget is spent.
+    case budgetExhausted
 
     /// Evaluates the condition; pure.
     public func holds(in context: TransitionContext, policy: MachinePolicy) -> Bool {
@@ -46,6 +55,8 @@ public enum GuardCondition: Sendable, Hashable, Codable {
         case .retriesExhausted: context.failures >= policy.maxAutomaticRetries
         case .phase(let phase): context.phase == phase
         case .blockedOn(let reason): context.blockReason == reason
+        case .budgetLeft: !policy.budget.isSpent(by: context.usage)
+        case .budgetExhausted: policy.budget.isSpent(by: context.usage)
         }
     }
 }
@@ -68,6 +79,8 @@ public enum Effect: Sendable, Hashable, Codable {
     case scheduleRetry
     /// Reset the failure count.
     case resetRetries
+    /// Start counting the issue's budget afresh from this transition.
+    case resetBudget
     /// Set the phase the issue returns to.
     case enterPhase(Phase)
     /// Record why the issue is blocked.

@@ -21,7 +21,10 @@ extension ConfigReader {
             maxRetryBackoffMs: int("agent.max_retry_backoff_ms", default: 300_000, expected: positive.0, valid: positive.1),
             maxAutomaticRetries: int("agent.max_automatic_retries", default: 10, expected: nonNegative.0, valid: nonNegative.1),
             continuationDelayMs: int("agent.continuation_delay_ms", default: 1_000, expected: nonNegative.0, valid: nonNegative.1),
-            maxConcurrentAgentsByState: decodeLimitsByState())
+            maxConcurrentAgentsByState: decodeLimitsByState(),
+            maxRunsPerIssue: int("agent.max_runs_per_issue", default: 20, expected: nonNegative.0, valid: nonNegative.1),
+            maxTurnsPerIssue: int("agent.max_turns_per_issue", default: 0, expected: nonNegative.0, valid: nonNegative.1),
+            maxTokensPerIssue: int("agent.max_tokens_per_issue", default: 0, expected: nonNegative.0, valid: nonNegative.1))
         let codex = decodeCodex(positive: positive)
         let port = int("server.port", default: 8787, expected: "a port in 0...65535", valid: { (0...65535).contains($0) })
         let host = string("server.host", default: "127.0.0.1")?.trimmingCharacters(in: .whitespaces) ?? "127.0.0.1"
@@ -69,7 +72,7 @@ extension ConfigReader {
         if node("tracker.kind").map(isNullNode) ?? true {
             report(
                 .missingConfigValue, "tracker.kind is required",
-                hint: "add `tracker:\\n  kind: kanban` to the front matter", at: node("tracker") ?? root)
+                hint: "add `tracker: {kind: kanban}` to the front matter", at: node("tracker") ?? root)
         } else if !WorkflowConfig.supportedTrackerKinds.contains(kind) {
             report(
                 .unsupportedTrackerKind, "tracker.kind '\(kind)' is not supported",

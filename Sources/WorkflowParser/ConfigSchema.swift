@@ -81,6 +81,9 @@ public enum ConfigSchema {
         key("agent.max_retry_backoff_ms", "integer", "300000", "> 0", true) { "\($0.agent.maxRetryBackoffMs)" },
         key("agent.max_automatic_retries", "integer", "10", ">= 0", true) { "\($0.agent.maxAutomaticRetries)" },
         key("agent.continuation_delay_ms", "integer", "1000", ">= 0", true) { "\($0.agent.continuationDelayMs)" },
+        key("agent.max_runs_per_issue", "integer", "20", ">= 0; 0 = no limit", true) { "\($0.agent.maxRunsPerIssue)" },
+        key("agent.max_turns_per_issue", "integer", "0", ">= 0; 0 = no limit", true) { "\($0.agent.maxTurnsPerIssue)" },
+        key("agent.max_tokens_per_issue", "integer", "0", ">= 0; 0 = no limit", true) { "\($0.agent.maxTokensPerIssue)" },
         key(
             "agent.max_concurrent_agents_by_state", "map of state to integer", "{}",
             "values > 0; keys lowercased; bad entries ignored with a warning", true

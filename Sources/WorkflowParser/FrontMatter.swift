@@ -15,6 +15,9 @@ struct WorkflowDocument {
     enum SplitError: Error {
         /// The opening `---` is never closed; the line of the opening fence.
         case unterminated(line: Int)
+        /// Blank lines come before what is meant as the opening `---` (on `line`): the front
+        /// matter would silently become prompt text.
+        case blankLinesBeforeFence(count: Int, line: Int)
     }
 
     /// Splits `text`. Front matter is present only when the very first line is `---`.
@@ -22,7 +25,13 @@ struct WorkflowDocument {
         let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }.map {
             $0.hasSuffix("\r") ? $0.dropLast() : $0
         }
-        guard let first = lines.first, first.trimmingCharacters(in: .whitespaces) == "---" else {
+        let isFence = { (line: Substring) in line.trimmingCharacters(in: .whitespaces) == "---" }
+        guard let first = lines.first, isFence(first) else {
+            if let fence = lines.firstIndex(where: { !$0.allSatisfy(\.isWhitespace) }), fence > 0, isFence(lines[fence]),
+                lines[(fence + 1)...].contains(where: isFence)
+            {
+                throw .blankLinesBeforeFence(count: fence, line: fence + 1)
+            }
             return trimmedBody(lines: lines[...], firstLine: 1, frontMatter: nil)
         }
         guard let close = lines.dropFirst().firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "---" })

@@ -44,6 +44,10 @@ public struct WorkflowConfig: Sendable, Hashable {
         public var continuationDelayMs: Int
         /// Keys normalized (trimmed, lowercased).
         public var maxConcurrentAgentsByState: [String: Int]
+        /// Per-issue budget across its runs (0: no limit); spent, the issue is blocked.
+        public var maxRunsPerIssue: Int
+        public var maxTurnsPerIssue: Int
+        public var maxTokensPerIssue: Int
     }
 
     public struct Codex: Sendable, Hashable {
@@ -115,6 +119,7 @@ extension WorkflowConfig {
             continuationDelayMs: agent.continuationDelayMs,
             retryBaseDelayMs: 10_000,
             maxRetryBackoffMs: agent.maxRetryBackoffMs,
-            maxAutomaticRetries: agent.maxAutomaticRetries)
+            maxAutomaticRetries: agent.maxAutomaticRetries,
+            budget: IssueBudget(maxRuns: agent.maxRunsPerIssue, maxTurns: agent.maxTurnsPerIssue, maxTokens: agent.maxTokensPerIssue))
     }
 }

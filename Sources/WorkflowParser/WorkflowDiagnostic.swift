@@ -1,6 +1,8 @@
 /// A stable code for each kind of WORKFLOW.md problem; documented in `Specs/workflow.md`.
 public enum WorkflowErrorCode: String, Sendable, Hashable, CaseIterable, Codable {
     case missingWorkflowFile = "missing_workflow_file"
+    /// The file is not UTF-8 text (or holds NUL bytes: a binary file).
+    case workflowEncodingError = "workflow_encoding_error"
     case workflowParseError = "workflow_parse_error"
     case workflowFrontMatterNotAMap = "workflow_front_matter_not_a_map"
     case invalidConfigValue = "invalid_config_value"

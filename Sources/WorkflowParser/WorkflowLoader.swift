@@ -25,15 +25,21 @@ public struct Workflow: Sendable {
 
 /// Loads WORKFLOW.md files: front matter, typed config, prompts, static template check, machine.
 public enum WorkflowLoader {
+    /// How prompt errors count.
+    public enum PromptCheck: Sendable {
+        /// A prompt error fails the load (the daemon, `validate`, `graph`).
+        case strict
+        /// Prompt errors become warnings and a failed prompt is replaced by the default one: for
+        /// callers that need the tracker settings and never render a prompt (the board commands).
+        case lenient
+    }
+
     /// Loads and validates the file at `path`.
     /// - Throws: ``WorkflowError`` with every error found, each with its file position.
     public static func load(
-        path: String, environment: [String: String] = ProcessInfo.processInfo.environment
+        path: String, environment: [String: String] = ProcessInfo.processInfo.environment, prompts: PromptCheck = .strict
     ) throws(WorkflowError) -> Workflow {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
+        guard let data = FileManager.default.contents(atPath: path) else {
             throw WorkflowError(diagnostics: [
                 WorkflowDiagnostic(
                     .missingWorkflowFile, "cannot read workflow file '\(path)'",
@@ -41,23 +47,33 @@ public enum WorkflowLoader {
                     column: 0)
             ])
         }
+        let text = try decodedText(data, file: path)
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path
-        return try parse(text, file: path, baseDirectory: directory, environment: environment)
+        return try parse(text, file: path, baseDirectory: directory, environment: environment, prompts: prompts)
     }
 
     /// Parses WORKFLOW.md text; `baseDirectory` anchors a relative `workspace.root`.
     public static func parse(
         _ text: String, file: String, baseDirectory: String,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment, prompts: PromptCheck = .strict
     ) throws(WorkflowError) -> Workflow {
         let document: WorkflowDocument
         do {
             document = try WorkflowDocument.split(text)
         } catch {
+            guard case .blankLinesBeforeFence(let count, let line) = error else {
+                throw WorkflowError(diagnostics: [
+                    WorkflowDiagnostic(
+                        .workflowParseError, "front matter opened with '---' is never closed",
+                        hint: "end the front matter with a line containing only '---'", file: file, line: 1, column: 1)
+                ])
+            }
             throw WorkflowError(diagnostics: [
                 WorkflowDiagnostic(
-                    .workflowParseError, "front matter opened with '---' is never closed",
-                    hint: "end the front matter with a line containing only '---'", file: file, line: 1, column: 1)
+                    .workflowParseError,
+                    "the front matter must start on the first line, but \(count) blank line\(count == 1 ? "" : "s") come before its '---'",
+                    hint: "remove the blank lines before '---'; otherwise the front matter is read as prompt text", file: file, line: line,
+                    column: 1)
             ])
         }
         let root = try composeFrontMatter(document, file: file)
@@ -68,7 +84,7 @@ public enum WorkflowLoader {
 
         let body = document.body.isEmpty ? PromptSchema.defaultPrompt : document.body
         let bodyMapping = PositionMapping.body(line: document.bodyLine, column: document.bodyColumn)
-        let prompt = compileTemplate(body, mapping: bodyMapping, file: file, into: &diagnostics)
+        var prompt = compileTemplate(body, mapping: bodyMapping, file: file, into: &diagnostics)
         let fileLines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }.map(String.init)
         func phasePrompt(_ path: String, _ source: String?) -> Template? {
             guard let source, let node = reader.node(path) else { return nil }
@@ -89,12 +105,55 @@ public enum WorkflowLoader {
             throw WorkflowError(diagnostics: inFileOrder(diagnostics))
         }
         diagnostics = inFileOrder(diagnostics)
+        if prompts == .lenient {
+            diagnostics = diagnostics.map { diagnostic in
+                var lenient = diagnostic
+                if [.templateParseError, .templateRenderError].contains(diagnostic.code) { lenient.severity = .warning }
+                return lenient
+            }
+            if prompt == nil { prompt = try? Template(parsing: PromptSchema.defaultPrompt) }
+        }
         guard diagnostics.allSatisfy({ $0.severity == .warning }), let prompt else {
             throw WorkflowError(diagnostics: diagnostics)
         }
         return Workflow(
             path: file, config: config, prompt: prompt, reviewPrompt: review, donePrompt: done,
             warnings: diagnostics, machine: machine)
+    }
+
+    /// The file as UTF-8 text; an invalid byte or a NUL is an encoding error at its position, not
+    /// a missing file.
+    static func decodedText(_ data: Data, file: String) throws(WorkflowError) -> String {
+        let bytes = [UInt8](data)
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        var problem: (offset: Int, text: String)?
+        scan: while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded):
+                if encoded.count == 1, encoded.first == 0 {
+                    problem = (offset, "a NUL byte: this looks like a binary file, not WORKFLOW.md text")
+                    break scan
+                }
+                offset += encoded.count
+            case .error:
+                problem = (offset, String(format: "invalid UTF-8 (byte 0x%02X)", bytes[offset]))
+                break scan
+            case .emptyInput:
+                break scan
+            }
+        }
+        guard let problem else { return String(decoding: bytes, as: UTF8.self) }
+        let before = bytes[..<problem.offset]
+        let line = before.filter { $0 == 0x0A }.count + 1
+        let lineStart = before.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+        let column = String(decoding: bytes[lineStart..<problem.offset], as: UTF8.self).count + 1
+        throw WorkflowError(diagnostics: [
+            WorkflowDiagnostic(
+                .workflowEncodingError, "the file is not UTF-8 text: \(problem.text)", hint: "save WORKFLOW.md as UTF-8 text",
+                file: file, line: line, column: column)
+        ])
     }
 
     /// Sorted by position; equal positions keep their order.
@@ -147,10 +206,15 @@ public enum WorkflowLoader {
     {
         let (line, column) = mapping.filePosition(line: error.line, column: error.column)
         let code: WorkflowErrorCode = error.kind == .parse ? .templateParseError : .templateRenderError
+        // Positions inside the message ("'if' opened at 2:4") are the template's own; name the file's.
+        let message = error.message.replacing(/opened at (\d+):(\d+)/) { match in
+            let (openLine, openColumn) = mapping.filePosition(line: Int(match.1) ?? 1, column: Int(match.2) ?? 1)
+            return "opened at \(openLine):\(openColumn)"
+        }
         let hint =
             error.kind == .parse
             ? "see Specs/templates.md for the supported tags and filters"
             : "prompts may use issue.*, attempt, phase and project.*; see Specs/templates.md"
-        return WorkflowDiagnostic(code, error.message, hint: hint, file: file, line: line, column: column)
+        return WorkflowDiagnostic(code, message, hint: hint, file: file, line: line, column: column)
     }
 }

@@ -27,7 +27,7 @@ struct DaemonAssembly {
     /// - Parameter onListening: called with the listener's base URL once it listens.
     static func assemble(
         command: String, workflowPath path: String, databasePath: String, host: String?, port: Int?, logger: Logger,
-        onListening: @escaping @Sendable (String) -> Void
+        preflight: (any AgentPreflight)? = CodexPreflight(), onListening: @escaping @Sendable (String) -> Void
     ) async throws -> DaemonAssembly {
         let source: WorkflowSource
         do {
@@ -39,18 +39,23 @@ struct DaemonAssembly {
         }
         let workflow = await source.current
         let workflowPath = URL(fileURLWithPath: path).standardizedFileURL.path
-        let lock: DaemonLock
+        var taken: DaemonLock?
         let store: Store
         do {
-            lock = try DaemonLock(databasePath: databasePath, workflow: workflowPath)
+            try Store.checkPath(databasePath)  // a bad path gets no lock file beside it
+            taken = try DaemonLock(databasePath: databasePath, workflow: workflowPath)
             store = try Store.open(path: databasePath)
+            // Before recovery touches any process: a hard link or copy of a live database is refused.
+            try taken?.claimStore(store.storeId)
         } catch let error as DaemonLock.LockError {
             printError("\(command): \(error)")
             throw ExitCode(1)
         } catch let error as StoreError {
+            taken?.discard()
             printError("\(command): \(error) [\(error.code)]")
             throw ExitCode(1)
         }
+        guard let lock = taken else { throw ExitCode(1) }
         let http = httpSettings(workflow, host: host, port: port)
         if let refusal = http.refusal {
             printError("\(command): \(refusal)")
@@ -73,7 +78,7 @@ struct DaemonAssembly {
         let orchestrator = Orchestrator(
             board: board, providers: providers, runner: runner, source: source,
             environment: ProcessInfo.processInfo.environment.filter { !httpSecrets(workflow).contains($0.key) }, logger: logger,
-            metrics: metrics.factory, syncBoard: syncBoard,
+            metrics: metrics.factory, syncBoard: syncBoard, preflight: preflight,
             onWorkflow: { workflow, revision in
                 linear.declareSecrets(workflow.config.tracker.providerEnvironmentNames.values)
                 let columns = KanbanColumns(workflow: workflow)
@@ -110,7 +115,8 @@ struct DaemonAssembly {
     /// Runs the daemon, with `extra` services beside the surfaces, until `signals` yields; then
     /// shuts down gracefully. A second signal stops at once (exit 130).
     func run(until signals: AsyncStream<Int32>, extra: [any Service] = [], logger: Logger) async throws {
-        let daemon = Daemon(orchestrator: orchestrator, services: surfaces + extra, logger: logger)
+        var daemon = Daemon(orchestrator: orchestrator, services: surfaces + extra, logger: logger)
+        daemon.exitDeadline = Daemon.gracefulBound(daemon.shutdownTimeout) + .seconds(5)
         do {
             try await daemon.run(until: signals)
         } catch is Daemon.ForcedStop {

@@ -49,7 +49,7 @@ struct DoctorCommand: AsyncParsableCommand {
     @Argument(help: "Path to the workflow file.")
     var path = "WORKFLOW.md"
 
-    @Option(help: "The database file. Default: $MAESTRO_DB, else .maestro/maestro.sqlite in the current directory.")
+    @Option(help: "The database file. Default: $MAESTRO_DB, else the nearest .maestro/maestro.sqlite in this directory or a parent.")
     var db: String?
 
     @Flag(help: "Print JSON for machines.")
@@ -60,7 +60,7 @@ struct DoctorCommand: AsyncParsableCommand {
         var checks: [DoctorCheck] = []
         let workflow: Workflow?
         (workflow, checks) = Self.workflowCheck(path, environment: environment)
-        let databasePath = db ?? environment["MAESTRO_DB"] ?? Store.defaultPath
+        let databasePath = Store.location(explicit: db, environment: environment).path
         checks.append(Self.databaseCheck(databasePath))
         let daemon = DaemonLock.liveHolder(databasePath: databasePath)
         checks.append(Self.daemonCheck(daemon, databasePath: databasePath))

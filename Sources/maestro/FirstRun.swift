@@ -4,7 +4,9 @@ import Foundation
 import WorkflowParser
 
 /// `maestro run` on a machine or repository that is not ready yet: one screen that says what is
-/// missing and how to get it, instead of a daemon that fails on its first issue.
+/// missing and how to get it, instead of a daemon that fails on its first issue. Without a
+/// workflow there is nothing to run (exit 1); without Codex the daemon starts and its agent check
+/// holds every dispatch until the command works, so installing Codex needs no restart.
 enum FirstRun {
     static func check(workflowPath path: String) async throws {
         guard FileManager.default.fileExists(atPath: path) else {
@@ -38,7 +40,10 @@ enum FirstRun {
 
               maestro demo      watch the loop now, with the built-in demo agent
               maestro doctor    check everything a run needs
+
+            maestro runs on meanwhile and dispatches nothing until the command works: it checks
+            again at every poll and whenever WORKFLOW.md changes. Ctrl-C stops it.
+
             """)
-        throw ExitCode(1)
     }
 }

@@ -41,7 +41,7 @@ struct GraphCommand: AsyncParsableCommand {
     @Flag(help: "With --format svg: the number of issues in each state, from the database (--db).")
     var counts = false
 
-    @Option(help: "The database for --counts. Default: $MAESTRO_DB, else .maestro/maestro.sqlite in the current directory.")
+    @Option(help: "The database for --counts. Default: $MAESTRO_DB, else the nearest .maestro/maestro.sqlite here or in a parent.")
     var db: String?
 
     func validate() throws {
@@ -63,13 +63,13 @@ struct GraphCommand: AsyncParsableCommand {
 
     /// The same numbers the dashboard shows: issues per lifecycle state, from the board overview.
     private func lifecycleCounts() async throws -> [LifecycleState: Int] {
-        let path = db ?? ProcessInfo.processInfo.environment["MAESTRO_DB"] ?? Store.defaultPath
-        guard FileManager.default.fileExists(atPath: path) else {
+        let path = Store.location(explicit: db).path
+        guard Store.holdsData(path) else {
             printError("error: no database at \(path); pass --db or run `maestro run` first [cannot_open_database]")
             throw ExitCode(1)
         }
         do {
-            let store = try Store.open(path: path)
+            let store = try Store.open(path: path, create: false)
             let overview = try await RuntimeAPI(board: Board(store: store), providers: Providers([])).boardOverview()
             return Dictionary(
                 uniqueKeysWithValues: overview.byLifecycleState.compactMap { key, value in LifecycleState(rawValue: key).map { ($0, value) } })

@@ -15,7 +15,7 @@ struct IssueCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an issue.")
         @Option(help: "The project's key or name.") var project: String
         @Option(help: "The title.") var title: String
-        @Option(help: "A description.") var description: String?
+        @OptionGroup var text: DescriptionOptions
         @Option(help: "1 (urgent) to 4 (low).") var priority: Int?
         @Option(help: "A tracker state of the workflow; the first active state by default.") var state: String?
         @Option(name: .customLong("label"), help: "A label (repeatable).") var labels: [String] = []
@@ -27,7 +27,8 @@ struct IssueCommand: AsyncParsableCommand {
             try await options.run { api in
                 let issue = try await api.createIssue(
                     in: project,
-                    NewIssue(title: title, description: description, priority: priority, state: state, labels: labels, blockedBy: blockedBy))
+                    NewIssue(
+                        title: title, description: try text.resolved(), priority: priority, state: state, labels: labels, blockedBy: blockedBy))
                 try options.print(issue) { "Created \(issue.identifier): \(issue.title) (\(issue.state), \(issue.lifecycle.state.rawValue))" }
             }
         }
@@ -107,7 +108,7 @@ struct IssueCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Edit an issue's fields, labels or blockers.")
         @Argument(help: "The identifier.") var identifier: String
         @Option(help: "A new title.") var title: String?
-        @Option(help: "A new description.") var description: String?
+        @OptionGroup var text: DescriptionOptions
         @Option(help: "1 (urgent) to 4 (low); 0 clears it.") var priority: Int?
         @Option(name: .customLong("add-label"), help: "Add a label (repeatable).") var addLabels: [String] = []
         @Option(name: .customLong("remove-label"), help: "Remove a label (repeatable).") var removeLabels: [String] = []
@@ -119,7 +120,7 @@ struct IssueCommand: AsyncParsableCommand {
         func run() async throws {
             try await options.run { api in
                 let changes = IssueChanges(
-                    title: title, description: description, priority: priority == 0 ? nil : priority, clearPriority: priority == 0,
+                    title: title, description: try text.resolved(), priority: priority == 0 ? nil : priority, clearPriority: priority == 0,
                     addLabels: addLabels, removeLabels: removeLabels, addBlockers: addBlockers, removeBlockers: removeBlockers)
                 let issue = try await api.updateIssue(identifier, changes)
                 try options.print(issue) { "Updated \(issue.identifier) (\(issue.lifecycle.state.rawValue))" }

@@ -7,7 +7,7 @@ struct Maestro: AsyncParsableCommand {
         commandName: "maestro",
         abstract: "A local-first orchestrator for coding agents.",
         discussion: """
-            Exit codes: 0 success, 1 invalid workflow or failed command, 2 usage error.
+            Exit codes: 0 success, 1 invalid workflow or failed command, 2 usage error, 130 `maestro run` stopped by a second signal.
             """,
         version: "0.1.0",
         subcommands: [

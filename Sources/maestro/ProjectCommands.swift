@@ -39,7 +39,7 @@ struct ProjectCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await options.run { api in
+            try await options.run(create: true) { api in
                 var settings: [String: String] = [:]
                 settings["assignee"] = assignee
                 settings["api_key_env"] = apiKeyEnv

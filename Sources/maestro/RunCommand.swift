@@ -17,7 +17,7 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(help: "Path to the workflow file.")
     var path = "WORKFLOW.md"
 
-    @Option(help: "The database file. Default: $MAESTRO_DB, else .maestro/maestro.sqlite in the current directory.")
+    @Option(help: "The database file. Default: $MAESTRO_DB, else the nearest .maestro/maestro.sqlite in this directory or a parent.")
     var db: String?
 
     @Option(help: "The HTTP port (overrides server.port); 0 picks a free one.")
@@ -28,6 +28,15 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
+
+    /// Out-of-range ports and unknown log levels are usage errors (exit 2), found before anything starts.
+    func validate() throws {
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0...65535 (0 picks a free port), got \(port)") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("--log-level must be one of \(levels), got '\(logLevel)'")
+        }
+    }
 
     func run() async throws {
         // Before anything else, so that a signal during start-up and recovery still shuts down
@@ -41,7 +50,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "maestro")
         try await FirstRun.check(workflowPath: path)
-        let databasePath = db ?? ProcessInfo.processInfo.environment["MAESTRO_DB"] ?? Store.defaultPath
+        let databasePath = Store.location(explicit: db).path
         let assembly = try await DaemonAssembly.assemble(
             command: "maestro run", workflowPath: path, databasePath: databasePath, host: host, port: port, logger: logger
         ) { url in printError("  dashboard:  \(url)/") }

@@ -18,7 +18,7 @@ struct StatusCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The database file. Default: $MAESTRO_DB, else .maestro/maestro.sqlite in the current directory.")
+    @Option(help: "The database file. Default: $MAESTRO_DB, else the nearest .maestro/maestro.sqlite in this directory or a parent.")
     var db: String?
 
     @Flag(help: "Redraw every --interval seconds until interrupted.")
@@ -35,7 +35,7 @@ struct StatusCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let databasePath = db ?? ProcessInfo.processInfo.environment["MAESTRO_DB"] ?? Store.defaultPath
+        let databasePath = Store.location(explicit: db).path
         guard let holder = DaemonLock.liveHolder(databasePath: databasePath) else {
             printError("maestro status: no live maestro daemon for \(databasePath) (start one with `maestro run`)")
             throw ExitCode(3)

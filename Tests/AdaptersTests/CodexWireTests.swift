@@ -230,15 +230,15 @@ import WorkflowParser
     }
 
     @Test func theIdleClockStopsWhileAnOperatorAnswerIsDueAndRestartsOnTheAnswer() async throws {
-        let (_, events) = AsyncStream.makeStream(of: RunnerEvent.self)
+        let events = BoundedQueue<RunnerEvent>(capacity: 64)
         let codex = CodexFixtures.codex(command: "unused", approvalPolicy: .string("on-request"))
         let core = SessionCore(
             policies: SessionPolicies(codex: codex, workspacePath: "/ws", advertisesTools: false), tools: [], initialTokens: .zero,
             stderrTailLimit: 5, emitter: events)
-        let (outgoing, outgoingSink) = AsyncStream.makeStream(of: [UInt8].self)
+        let outgoing = BoundedQueue<[UInt8]>(capacity: 64)
         let (_, jobs) = AsyncStream.makeStream(of: ToolJob.self)
         await core.connect(
-            process: ProcessIdentity(pid: 1, processGroupID: 1, startTimeTicks: nil, launchedAt: Date()), outgoing: outgoingSink, toolJobs: jobs)
+            process: ProcessIdentity(pid: 1, processGroupID: 1, startTimeTicks: nil, launchedAt: Date()), outgoing: outgoing, toolJobs: jobs)
         let window = Duration.seconds(60)
         let before = try #require(await core.idleDeadline(after: window))
         let question: JSONValue = ["threadId": "t", "turnId": "u", "itemId": "i", "questions": [["id": "q", "header": "H", "question": "Q?"]]]
@@ -251,7 +251,7 @@ import WorkflowParser
         await #expect(throws: CodexRunnerError.unknownRequest(.int(0))) { try await core.answer(.int(0), with: .decline) }
         await core.closeInput()
         var written: [String] = []
-        for await line in outgoing { written.append(String(decoding: line, as: UTF8.self)) }
+        while let line = await outgoing.next() { written.append(String(decoding: line, as: UTF8.self)) }
         #expect(written == [#"{"id":0,"result":{"answers":{"q":{"answers":["yes"]}}}}"# + "\n"])
     }
 

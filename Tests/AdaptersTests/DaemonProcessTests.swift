@@ -15,11 +15,12 @@ import WorkflowParser
         let environment: [String: String]
         let store: Store
 
-        /// `tracker` is appended to the workflow's kanban tracker section.
-        init(prompt: String, tracker: String = "") throws {
+        /// `tracker` is appended to the workflow's kanban tracker section, `codex` to its codex
+        /// section, `frontMatter` to the front matter.
+        init(prompt: String, tracker: String = "", codex: String = "", frontMatter: String = "", command: String? = nil) throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("maestro-proc-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory.appendingPathComponent("home"), withIntermediateDirectories: true)
-            let command = CodexFixtures.fakeCommand(scenario: "follow-prompt", record: URL(fileURLWithPath: "/dev/null"))
+            let command = command ?? CodexFixtures.fakeCommand(scenario: "follow-prompt", record: URL(fileURLWithPath: "/dev/null"))
             try """
             ---
             tracker:
@@ -29,6 +30,8 @@ import WorkflowParser
               root: ./workspaces
             codex:
               command: "\(command.replacingOccurrences(of: "\"", with: "\\\""))"
+            \(codex)
+            \(frontMatter)
             ---
             \(prompt)
             """.write(to: directory.appendingPathComponent("WORKFLOW.md"), atomically: true, encoding: .utf8)
@@ -76,6 +79,13 @@ import WorkflowParser
         func cleanup() { try? FileManager.default.removeItem(at: directory) }
     }
 
+    /// Whether `process` exits on its own within `limit`.
+    static func exits(_ process: Process, within limit: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(25)) }
+        return !process.isRunning
+    }
+
     static func stop(_ daemon: Process, signal: Int32 = SIGTERM) async -> Bool {
         kill(daemon.processIdentifier, signal)
         let deadline = ContinuousClock.now + .seconds(20)
@@ -95,6 +105,104 @@ import WorkflowParser
         #expect(second.terminationStatus == 1)
         #expect(setup.log("second.log").contains("another maestro daemon (pid \(first.processIdentifier),"), "\(setup.log("second.log"))")
         #expect(await Self.stop(first) && first.terminationStatus == 0)
+    }
+
+    /// A second daemon through another name of the same database (a symlink to the file, a symlink
+    /// to its directory) used to take its own lock, and its recovery killed the first daemon's live
+    /// agents. Now it is refused before recovery, and the first daemon's run lives on.
+    @Test func aSecondDaemonThroughASymlinkIsRefusedAndTheFirstAgentsLiveOn() async throws {
+        let setup = try Setup(prompt: "Hang.\n@@silence {}")
+        defer { setup.cleanup() }
+        let first = try setup.start()
+        defer { if first.isRunning { first.terminate() } }
+        #expect(try await setup.cli(["project", "create", "ops", "--key", "OPS"]).succeeded)
+        #expect(try await setup.cli(["issue", "create", "--project", "OPS", "--title", "long job"]).succeeded)
+        try await setup.eventually("the run") {
+            try await setup.store.read { db in try SessionRecord.filter(Column("pid") != nil).fetchCount(db) } == 1
+        }
+        let session = try #require(try await setup.store.read { db in try SessionRecord.fetchOne(db) })
+        let agent = try #require(session.pid)
+        let fileLink = setup.directory.appendingPathComponent("link.sqlite").path
+        try FileManager.default.createSymbolicLink(atPath: fileLink, withDestinationPath: "maestro.sqlite")
+        let directoryLink = setup.directory.appendingPathComponent("elsewhere").path
+        try FileManager.default.createSymbolicLink(atPath: directoryLink, withDestinationPath: setup.directory.path)
+        for (index, database) in [
+            fileLink, directoryLink + "/maestro.sqlite", directoryLink + "/../" + setup.directory.lastPathComponent + "/link.sqlite",
+        ]
+        .enumerated() {
+            let second = try DaemonCrashTests.startDaemon(
+                in: setup.directory, database: database, environment: setup.environment, log: "second-\(index).log")
+            // Bounded: a second daemon that was let in would run until stopped.
+            let refused = await Self.exits(second, within: .seconds(20))
+            if !refused { _ = await Self.stop(second) }
+            let log = setup.log("second-\(index).log")
+            #expect(refused, "the second daemon on \(database) kept running")
+            #expect(second.terminationStatus == 1, "\(database): \(log)")
+            #expect(log.contains("another maestro daemon (pid \(first.processIdentifier),"), "\(log)")
+            #expect(!log.contains("killed an orphaned agent") && !log.contains("recovered"), "\(log)")
+        }
+        #expect(ProcessGroup.startTime(of: agent) == session.processStartTime, "the first daemon's agent lives on")
+        let still = try await setup.store.read { db in try SessionRecord.fetchOne(db, key: session.id) }
+        #expect(still?.endedAt == nil && still?.outcome == nil)
+        #expect(try await setup.issue("OPS-1")?.lifecycleState == .running)
+        #expect(await Self.stop(first) && first.terminationStatus == 0)
+    }
+
+    /// `issue delete` of the running issue used to leave its agent running while the next issue
+    /// was dispatched: two agents under a limit of one. Now the delete stops the run first, the
+    /// agent process is gone when the command returns, and the process table never shows two.
+    @Test func deletingARunningIssueStopsItsAgentAndKeepsTheLimit() async throws {
+        let setup = try Setup(prompt: "Hang.\n@@silence {}", frontMatter: "agent:\n  max_concurrent_agents: 1")
+        defer { setup.cleanup() }
+        let daemon = try setup.start()
+        defer { if daemon.isRunning { daemon.terminate() } }
+        let workspaces = setup.directory.appendingPathComponent("workspaces").path
+        let agents = PeakSampler()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await agents.run { ProcessTable.groups(workingIn: workspaces).count } }
+            #expect(try await setup.cli(["project", "create", "ops", "--key", "OPS"]).succeeded)
+            #expect(try await setup.cli(["issue", "create", "--project", "OPS", "--title", "first"]).succeeded)
+            #expect(try await setup.cli(["issue", "create", "--project", "OPS", "--title", "second"]).succeeded)
+            try await setup.eventually("the first run") {
+                try await setup.store.read { db in try SessionRecord.filter(Column("pid") != nil).fetchCount(db) } == 1
+            }
+            let first = try #require(try await setup.store.read { db in try SessionRecord.fetchOne(db)?.pid })
+            let deleted = try await setup.cli(["issue", "delete", "OPS-1"])
+            #expect(deleted.succeeded && deleted.stdout == "Deleted OPS-1\n", "\(deleted.stdout)\(deleted.stderr)")
+            #expect(ProcessGroup.startTime(of: first) == nil, "the deleted issue's agent is gone when the command returns")
+            try await setup.eventually("the second run") {
+                let running = try await setup.issue("OPS-2")?.lifecycleState == .running
+                let sessions = try await setup.store.read { db in try SessionRecord.filter(Column("pid") != nil).fetchCount(db) }
+                return running && sessions == 1
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            group.cancelAll()
+        }
+        #expect(agents.value == 1, "agents at once, from the process table: \(agents.value)")
+        #expect(try await setup.issue("OPS-1") == nil)
+        #expect(await Self.stop(daemon) && daemon.terminationStatus == 0)
+    }
+
+    /// A missing `codex.command` used to be found issue by issue, each burning its retries with
+    /// info-level logs. Now the daemon checks it at start, says once what is wrong and how to fix
+    /// it, and dispatches nothing.
+    @Test func aBrokenCodexCommandIsReportedOnceAndNothingIsDispatched() async throws {
+        let setup = try Setup(prompt: "Work.", command: "maestro-no-such-codex app-server")
+        defer { setup.cleanup() }
+        let daemon = try setup.start()
+        defer { if daemon.isRunning { daemon.terminate() } }
+        #expect(try await setup.cli(["project", "create", "ops", "--key", "OPS"]).succeeded)
+        #expect(try await setup.cli(["issue", "create", "--project", "OPS", "--title", "waits"]).succeeded)
+        try await setup.eventually("the warning") { setup.log().contains("codex.command does not work") }
+        try await Task.sleep(for: .seconds(1))
+        let lines = setup.log().split(separator: "\n").filter { $0.contains("codex.command does not work") }
+        #expect(lines.count == 1, "\(lines)")
+        #expect(lines.first?.contains("level=warning") == true)
+        #expect(lines.first?.contains("`maestro-no-such-codex app-server` was not found (exit 127") == true, "\(lines)")
+        #expect(lines.first?.contains("Fix codex.command in ") == true)
+        #expect(try await setup.issue("OPS-1")?.lifecycleState == .queued)
+        #expect(try await setup.store.read { db in try SessionRecord.fetchCount(db) } == 0)
+        #expect(await Self.stop(daemon) && daemon.terminationStatus == 0)
     }
 
     @Test func operatorCommandsFromTheCLIAreAppliedAtOnce() async throws {

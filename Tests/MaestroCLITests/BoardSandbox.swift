@@ -26,7 +26,7 @@ final class BoardSandbox {
     }
 
     /// Runs `maestro arguments --db <sandbox>/m.sqlite` (unless `db` is false) in the sandbox.
-    func run(_ arguments: [String], db: Bool = true, environment: [String: String] = [:], input: String? = nil) async throws -> CLI.Result {
+    func run(_ arguments: [String], db: Bool = true, environment: [String: String] = [:], input: Data? = nil) async throws -> CLI.Result {
         var env = ProcessInfo.processInfo.environment
         env["MAESTRO_DB"] = nil
         for (key, value) in environment { env[key] = value }

@@ -29,10 +29,9 @@ enum CLI {
 
     /// Runs a program to its end. The blocking waits happen on dispatch threads, never on the Swift
     /// concurrency pool, so tests running meanwhile (and their timers) are not starved.
-    /// `input`, when given, is written to the child's standard input, which is then closed.
-    static func execute(
-        _ program: URL, _ arguments: [String], in directory: URL, environment: [String: String]?, input: String? = nil
-    ) async throws -> Result {
+    static func execute(_ program: URL, _ arguments: [String], in directory: URL, environment: [String: String]?, input: Data? = nil)
+        async throws -> Result
+    {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 do {
@@ -46,11 +45,14 @@ enum CLI {
                     process.standardOutput = out
                     process.standardError = err
                     let stdin = Pipe()
-                    if input != nil { process.standardInput = stdin }
+                    process.standardInput = input == nil ? FileHandle.nullDevice : stdin
                     try process.run()
                     if let input {
-                        stdin.fileHandleForWriting.write(Data(input.utf8))
-                        try? stdin.fileHandleForWriting.close()
+                        // Written from its own queue so a large input cannot block on a full pipe.
+                        DispatchQueue.global().async {
+                            stdin.fileHandleForWriting.write(input)
+                            try? stdin.fileHandleForWriting.close()
+                        }
                     }
                     // Both pipes drain at once so neither can fill up and stall the child.
                     let group = DispatchGroup()

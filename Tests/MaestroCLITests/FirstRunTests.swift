@@ -4,20 +4,54 @@ import Testing
 /// What a new user meets: `maestro run` explains what is missing, and the shell completes the
 /// commands.
 struct FirstRunTests {
-    @Test func runWithoutAWorkflowOrCodexSaysWhatToDoAndTouchesNothing() async throws {
+    @Test func runWithoutAWorkflowSaysWhatToDoAndTouchesNothing() async throws {
         let sandbox = try BoardSandbox()
         let bare = try await sandbox.run(["run"], db: false)
         #expect(bare.status == 1)
         for hint in ["there is no WORKFLOW.md here", "maestro init", "maestro demo", "maestro doctor"] {
             #expect(bare.stderr.contains(hint), "\(hint): \(bare.stderr)")
         }
-        try sandbox.write("WORKFLOW.md", "---\ntracker:\n  kind: kanban\ncodex:\n  command: maestro-test-no-codex app-server\n---\nDo it.\n")
-        let noCodex = try await sandbox.run(["run"], db: false)
-        #expect(noCodex.status == 1)
-        for hint in ["`maestro-test-no-codex` (codex.command in WORKFLOW.md) was not found", "pip install openai-codex-cli-bin==0.163.0", "maestro demo"] {
-            #expect(noCodex.stderr.contains(hint), "\(hint): \(noCodex.stderr)")
-        }
         #expect(!FileManager.default.fileExists(atPath: sandbox.path(".maestro")), "no database was created")
+    }
+
+    /// Without Codex, one screen says how to get it; the daemon runs on, dispatching nothing.
+    @Test func runWithoutCodexSaysHowToGetItAndDispatchesNothing() async throws {
+        let sandbox = try BoardSandbox()
+        try sandbox.write("WORKFLOW.md", "---\ntracker:\n  kind: kanban\ncodex:\n  command: maestro-test-no-codex app-server\n---\nDo it.\n")
+        #expect(try await sandbox.run(["project", "create", "Ops", "--key", "OPS"], db: false).status == 0)
+        #expect(try await sandbox.run(["issue", "create", "--project", "OPS", "--title", "waits"], db: false).status == 0)
+        let output = sandbox.directory.appendingPathComponent("run.err")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        let daemon = Process()
+        daemon.executableURL = CLI.executable
+        daemon.arguments = ["run", "--port", "0"]
+        daemon.currentDirectoryURL = sandbox.directory
+        var environment = ProcessInfo.processInfo.environment
+        environment["MAESTRO_DB"] = nil
+        daemon.environment = environment
+        daemon.standardError = try FileHandle(forWritingTo: output)
+        daemon.standardOutput = FileHandle.nullDevice
+        try daemon.run()
+        defer { if daemon.isRunning { daemon.terminate() } }
+        var log = ""
+        for _ in 0..<300 where !log.contains("codex.command does not work") {
+            try await Task.sleep(for: .milliseconds(100))
+            log = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        }
+        for hint in [
+            "`maestro-test-no-codex` (codex.command in WORKFLOW.md) was not found", "pip install openai-codex-cli-bin==0.163.0", "maestro demo",
+            "dispatches nothing until the command works", "codex.command does not work",
+        ] {
+            #expect(log.contains(hint), "\(hint): \(log)")
+        }
+        daemon.interrupt()
+        daemon.waitUntilExit()
+        #expect(daemon.terminationStatus == 0)
+        let show = try await sandbox.run(["issue", "show", "OPS-1", "--json"], db: false)
+        let detail = try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any]
+        let lifecycle = (detail?["issue"] as? [String: Any])?["lifecycle"] as? [String: Any]
+        #expect(lifecycle?["state"] as? String == "queued", "\(show.stdout)")
+        #expect((detail?["sessions"] as? [Any])?.isEmpty == true, "no agent was started: \(show.stdout)")
     }
 
     /// The scripts swift-argument-parser generates, loaded by each shell and asked to complete.

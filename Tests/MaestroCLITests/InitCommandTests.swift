@@ -36,7 +36,7 @@ struct InitCommandTests {
 
     @Test func answersAreReadFromStandardInputAndALinearWorkflowValidatesWithItsKey() async throws {
         let sandbox = try BoardSandbox()
-        let result = try await sandbox.run(["init"], db: false, environment: ["LINEAR_API_KEY": ""], input: "linear\nweb-app-42\nhuman\n3\n\n")
+        let result = try await sandbox.run(["init"], db: false, environment: ["LINEAR_API_KEY": ""], input: Data("linear\nweb-app-42\nhuman\n3\n\n".utf8))
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("Tracker: kanban (maestro's local board) or linear [kanban]:"))
         #expect(result.stdout.contains("tracker linear, review human, 3 agents at once"))
@@ -54,7 +54,7 @@ struct InitCommandTests {
         let noProject = try await sandbox.run(["init", "--defaults", "--tracker", "linear"], db: false)
         #expect(noProject.status == 2)
         #expect(noProject.stderr.contains("--linear-project SLUG"))
-        let badAnswer = try await sandbox.run(["init"], db: false, input: "jira\n")
+        let badAnswer = try await sandbox.run(["init"], db: false, input: Data("jira\n".utf8))
         #expect(badAnswer.status == 2)
         #expect(badAnswer.stderr.contains("'jira' is not one of kanban, linear"))
         #expect(!FileManager.default.fileExists(atPath: sandbox.path("WORKFLOW.md")))

@@ -99,3 +99,15 @@ import Testing
         #expect(try await CLI.run(["--help"]).status == 0)
     }
 }
+
+@Suite struct HelpTextTests {
+    /// `help issue answer` names every accepted word, `cancel` included.
+    @Test func answerHelpListsEveryAcceptedWord() async throws {
+        let result = try await CLI.run(["help", "issue", "answer"])
+        #expect(result.status == 0)
+        let text = result.stdout.replacingOccurrences(of: "\n", with: " ").split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(text.contains("an approval takes approve, approve-session, deny or cancel"), "\(result.stdout)")
+        #expect(text.contains("an elicitation takes accept, decline or cancel"))
+        #expect(text.contains("--request"))
+    }
+}

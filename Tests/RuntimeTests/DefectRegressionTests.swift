@@ -159,3 +159,34 @@ import Testing
         }
     }
 }
+
+/// Answers are checked against what the pending request accepts (issue 4 of the hardening list).
+@Suite struct AnswerCheckTests {
+    @Test func anApprovalTakesItsWordsOnlyAndAQuestionAnyText() async throws {
+        let harness = try await RuntimeHarness { _ in
+            [.approval(id: "a1", command: "rm -rf build"), .ask(id: "q1", question: "Why?"), .awaitAnswers, .move(to: "done")]
+        }
+        defer { harness.cleanup() }
+        try await harness.running {
+            try await harness.add("needs approval")
+            try await harness.eventually("both requests") { try await harness.api.pendingRequests("MEM-1").count == 2 }
+            let approval = try #require(try await harness.api.pendingRequests("MEM-1").first { $0.id == "a1" })
+            #expect(approval.accepts == ["approve", "approve-session", "deny", "cancel"])
+            let yes = await #expect(throws: APIError.self) { try await harness.api.submit(.answer, to: "MEM-1", answer: "yes", requestId: "a1") }
+            #expect(yes?.code == "invalid_answer")
+            #expect(yes?.message == "'yes' does not answer approval a1 of MEM-1; answer one of: approve, approve-session, deny, cancel")
+            let unknown = await #expect(throws: APIError.self) { try await harness.api.submit(.answer, to: "MEM-1", answer: "deny", requestId: "zz") }
+            #expect(unknown?.code == "request_not_found")
+            let empty = await #expect(throws: APIError.self) { try await harness.api.submit(.answer, to: "MEM-1", answer: "  ", requestId: "q1") }
+            #expect(empty?.code == "invalid_answer")
+            #expect(try await harness.api.submit(.answer, to: "MEM-1", answer: "APPROVE", requestId: "a1").status == .applied)
+            try await harness.eventually("the other request alone") { try await harness.api.pendingRequests("MEM-1").map(\.id) == ["q1"] }
+            #expect(try await harness.api.submit(.answer, to: "MEM-1", answer: "because the build is stale").status == .applied)
+            try await harness.eventually("the close") { try await harness.issue("MEM-1").lifecycle.state == .closed }
+        }
+        #expect(
+            harness.runner.records.first?.answers == [
+                AgentAnswer(requestId: "a1", text: "approve"), AgentAnswer(requestId: "q1", text: "because the build is stale"),
+            ])
+    }
+}

@@ -118,6 +118,36 @@ import Testing
         #expect(again.isEmpty)
         #expect(book.runs[1]?.tokens.total == 11)
     }
+
+    /// A run holds its slot until it is gone, whatever its row says meanwhile: released, cancelled
+    /// or deleted issues whose agents are still exiting count.
+    @Test func aLiveRunHoldsItsSlotUntilItEnds() {
+        var book = RunBook()
+        _ = book.register(1, identifier: "MEM-1", phase: .implementation, trackerState: " In_Progress", at: start)
+        _ = book.register(2, identifier: "MEM-2", phase: .implementation, trackerState: "in_progress", at: start)
+        #expect(book.slots(claimed: [1: "in_progress", 2: "in_progress"]) == ["in_progress": 2])
+        #expect(book.slots(claimed: [2: "in_progress", 3: "todo"]) == ["in_progress": 2, "todo": 1], "issue 1's row left the claimed states")
+        #expect(book.slots(claimed: [:]) == ["in_progress": 2], "both rows are gone")
+        _ = book.ended(1)
+        #expect(book.slots(claimed: [:]) == ["in_progress": 1])
+    }
+
+    /// One ending per run: a stop asked for before the run ended wins over what the run itself
+    /// reports (a read timeout during shutdown is an interruption, not also a failure), and once
+    /// judged, a later stop request changes nothing.
+    @Test func aRunsEndingIsJudgedOnce() {
+        var book = book(1, 2, 3, 4)
+        _ = book.stop(1, reason: "daemon shutdown")
+        #expect(book.conclude(1, .failed("no response to initialize in time")) == .stopped("daemon shutdown"))
+        _ = book.stop(2, reason: "stalled: no agent activity for 3000 ms")
+        #expect(book.conclude(2, .stopped) == .stalled("stalled: no agent activity for 3000 ms"))
+        #expect(book.conclude(3, .failed("turn failed")) == .failed("turn failed"))
+        #expect(book.stop(3, reason: "daemon shutdown").isEmpty, "the failure was judged first")
+        #expect(book.conclude(3, .stopped) == .failed("turn failed"), "judged once")
+        #expect(book.conclude(4, .completed(turns: 2)) == .completed(turns: 2))
+        #expect(book.runs[3]?.verdict?.isOwnEnding == true && book.runs[1]?.verdict?.isOwnEnding == false)
+        #expect(book.nextStall(limitMs: 1000) == nil, "judged runs never stall")
+    }
 }
 
 extension RunBook.Action {

@@ -19,13 +19,15 @@ struct RuntimeHarness {
     let orchestrator: Orchestrator
     /// The daemon's API (with its live side).
     let api: RuntimeAPI
+    /// What the orchestrator logged (info and above).
+    let logs: LogRecorder
 
     /// - Parameters:
     ///   - frontMatter: YAML lines after `tracker: {kind: kanban}` and the workspace root.
     ///   - script: the agent's steps per run.
     init(
         _ frontMatter: String = "", prompt: String = "Implement {{ issue.identifier }}.", clock: any RuntimeClock = SystemClock(),
-        script: @escaping @Sendable (AgentRunRequest) -> [ScriptedAgentRunner.Step] = { _ in [] }
+        preflight: (any AgentPreflight)? = nil, script: @escaping @Sendable (AgentRunRequest) -> [ScriptedAgentRunner.Step] = { _ in [] }
     ) async throws {
         temporary = try TemporaryStore()
         let path = try temporary.write(
@@ -47,11 +49,10 @@ struct RuntimeHarness {
         let providers = Providers([tracker])
         let movesAPI = RuntimeAPI(board: board, providers: providers)
         runner = ScriptedAgentRunner(script: script) { identifier, state in _ = try await movesAPI.moveIssue(identifier, to: state) }
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
+        logs = LogRecorder()
         orchestrator = Orchestrator(
             board: board, providers: providers, runner: runner, source: source, clock: clock,
-            environment: ["PATH": "/usr/bin:/bin", "HOME": temporary.directory.path], logger: logger)
+            environment: ["PATH": "/usr/bin:/bin", "HOME": temporary.directory.path], logger: logs.logger(), preflight: preflight)
         api = RuntimeAPI(board: board, providers: providers, live: orchestrator)
         _ = try await api.createProject(NewProject(name: "Memory", key: "MEM", provider: "memory"))
     }
@@ -90,8 +91,13 @@ struct RuntimeHarness {
                 try await orchestrator.runScheduler()
                 return nil
             }
+            group.addTask {
+                await orchestrator.logTransitions()
+                return nil
+            }
             let result = try await body()
             await orchestrator.shutDown(timeout: .seconds(10))
+            await orchestrator.logNewTransitions()
             group.cancelAll()
             while !group.isEmpty { _ = try? await group.next() }
             return result

@@ -36,6 +36,7 @@ import Testing
         #expect(blocked.transition.to == .blocked)
         #expect(blocked.blockReason == .retriesExhausted)
         #expect(blocked.dueInMs == nil)
+        #expect(blocked.failures == 4, "three retried failures and the one that exhausted them")
         let retried = try machine.step(
             from: .blocked, on: .retryNow, context: .init(failures: 3, blockReason: .retriesExhausted)
         ).get()

@@ -23,7 +23,8 @@ let defaultWorkspaceRoot = URL(fileURLWithPath: NSTemporaryDirectory()).appendin
             hooks: .init(afterCreate: nil, beforeRun: nil, afterRun: nil, beforeRemove: nil, timeoutMs: 60_000),
             agent: .init(
                 maxConcurrentAgents: 10, maxTurns: 20, maxRetryBackoffMs: 300_000, maxAutomaticRetries: 10,
-                continuationDelayMs: 1_000, maxConcurrentAgentsByState: [:]),
+                continuationDelayMs: 1_000, maxConcurrentAgentsByState: [:], maxRunsPerIssue: 20, maxTurnsPerIssue: 0,
+                maxTokensPerIssue: 0),
             codex: .init(
                 command: "codex app-server", approvalPolicy: .string("never"), threadSandbox: "workspace-write",
                 turnSandboxPolicy: nil, turnTimeoutMs: 3_600_000, readTimeoutMs: 5_000, stallTimeoutMs: 300_000),

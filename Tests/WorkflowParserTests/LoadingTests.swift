@@ -160,3 +160,29 @@ import Testing
         #expect(try workflow.prompt.render(context).contains("This is attempt 2: check the workspace"))
     }
 }
+
+/// Lenient prompts, for callers that need only the tracker settings (the board commands).
+@Suite struct LenientPromptTests {
+    @Test func promptErrorsBecomeWarnings() throws {
+        let text = workflowText(
+            "tracker: {kind: kanban, active_states: [ready]}", "phases:", "  review:", "    prompt: \"{% if %}\"", body: "Work on {{ issue.titel }}.")
+        #expect(throws: WorkflowError.self) { try WorkflowLoader.parse(text, file: "W.md", baseDirectory: "/", environment: testEnvironment) }
+        let workflow = try WorkflowLoader.parse(text, file: "W.md", baseDirectory: "/", environment: testEnvironment, prompts: .lenient)
+        #expect(workflow.config.tracker.activeStates == ["ready"])
+        #expect(workflow.warnings.map(\.code) == [.templateParseError, .templateRenderError])
+        #expect(workflow.warnings.allSatisfy { $0.severity == .warning })
+        #expect(workflow.reviewPrompt == nil, "the prompt that does not parse is left out")
+        // A body that does not parse is replaced by the default prompt.
+        let broken = try WorkflowLoader.parse(
+            workflowText("tracker: {kind: kanban}", body: "Work {% if %}"), file: "W.md", baseDirectory: "/", environment: testEnvironment,
+            prompts: .lenient)
+        #expect(try broken.prompt.render(sampleIssue) == PromptSchema.defaultPrompt)
+    }
+
+    @Test func configErrorsStillFail() {
+        let text = workflowText("tracker: {kind: jira}", body: "Work on {{ issue.titel }}.")
+        #expect(throws: WorkflowError.self) {
+            try WorkflowLoader.parse(text, file: "W.md", baseDirectory: "/", environment: testEnvironment, prompts: .lenient)
+        }
+    }
+}

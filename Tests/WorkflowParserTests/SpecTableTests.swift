@@ -65,7 +65,7 @@ private let codesHeader = "| code | severity | when |"
                 path: $0.path, type: $0.type, defaultValue: $0.defaultValue, validation: $0.validation,
                 appliesOnReload: $0.appliesOnReload)
         }
-        #expect(documented.count == 39)
+        #expect(documented.count == 42)
         // Same keys in the same order, then each row field by field (one focused failure per row).
         #expect(documented.map(\.path) == schema.map(\.path))
         for (row, key) in zip(documented, schema) where row.path == key.path {
@@ -130,6 +130,9 @@ private let codesHeader = "| code | severity | when |"
                 "  max_automatic_retries: 6",
                 "  continuation_delay_ms: 7",
                 "  max_concurrent_agents_by_state: {b: 2, a: 1}",
+                "  max_runs_per_issue: 11",
+                "  max_turns_per_issue: 12",
+                "  max_tokens_per_issue: 13",
                 "codex:",
                 "  command: run",
                 "  approval_policy: {granular: {x: 1}}",
@@ -155,6 +158,7 @@ private let codesHeader = "| code | severity | when |"
                 "hooks.before_remove": "d", "hooks.timeout_ms": "2", "agent.max_concurrent_agents": "3",
                 "agent.max_turns": "4", "agent.max_retry_backoff_ms": "5", "agent.max_automatic_retries": "6",
                 "agent.continuation_delay_ms": "7", "agent.max_concurrent_agents_by_state": "{a: 1, b: 2}",
+                "agent.max_runs_per_issue": "11", "agent.max_turns_per_issue": "12", "agent.max_tokens_per_issue": "13",
                 "codex.command": "run", "codex.approval_policy": "{granular}", "codex.thread_sandbox": "read-only",
                 "codex.turn_sandbox_policy": "{...}", "codex.turn_timeout_ms": "8", "codex.read_timeout_ms": "9",
                 "codex.stall_timeout_ms": "0", "server.port": "1", "server.host": "10.0.0.2", "server.auth_token": "$API",

@@ -42,9 +42,14 @@ public struct CodexAgentRunner: AgentRunner {
         logger[metadataKey: "issue_identifier"] = "\(request.identifier)"
         let runner = CodexRunner(request: codexRequest, tools: tools(request), options: options, logger: logger)
         let pending = PendingRequests()
+        let runLogger = logger
         return await withTaskGroup(of: AgentRunEnding?.self) { group in
             group.addTask {
-                for await event in runner.events { await Self.forward(event, to: report, pending: pending) }
+                var limits = OutputLimits()
+                for await event in runner.events {
+                    await Self.forward(event, to: report, pending: pending, limits: &limits, logger: runLogger)
+                }
+                await limits.flush(to: report, logger: runLogger)
                 return nil
             }
             group.addTask {
@@ -136,7 +141,8 @@ public struct CodexAgentRunner: AgentRunner {
     }
 
     private static func forward(
-        _ event: RunnerEvent, to report: @Sendable (AgentRunReport) async -> Void, pending: PendingRequests
+        _ event: RunnerEvent, to report: @Sendable (AgentRunReport) async -> Void, pending: PendingRequests, limits: inout OutputLimits,
+        logger: Logger
     ) async {
         switch event.kind {
         case .processLaunched(let process):
@@ -162,10 +168,63 @@ public struct CodexAgentRunner: AgentRunner {
             await report(.rateLimits(limits.json))
         case .serverError(let error):
             await report(.diagnostic("error notification: \(error.error.message)"))
-        case .malformedLine, .diagnostic, .warning, .unsupportedServerRequest, .processExited, .approvalAutoAccepted, .toolCall:
-            await report(.activity(event: "\(event.kind)".prefix(60).description, message: nil))
+        case .malformedLine(let line):
+            // Kept and logged, but rate-limited: a flood of garbage must not become a flood of rows.
+            let text = "not protocol output (\(line.reason), \(line.byteCount) bytes): \(line.excerpt)"
+            if await limits.admit(text, stream: .stdout, to: report, logger: logger) {
+                logger.warning("agent output is not the protocol", metadata: ["reason": "\(line.reason)", "line": "\(line.excerpt)"])
+            }
+        case .diagnostic(let line):
+            _ = await limits.admit(line, stream: .stderr, to: report, logger: logger)
+        case .warning(let text):
+            await report(.activity(event: "warning", message: text))
+        case .unsupportedServerRequest(let method):
+            await report(.activity(event: "unsupported request \(method)", message: nil))
+        case .processExited(let exit):
+            await report(.activity(event: "process exited", message: exit.summary))
+        case .approvalAutoAccepted(let method, let summary):
+            await report(.activity(event: method, message: "approved by policy: \(summary)"))
+        case .toolCall(let call):
+            await report(.activity(event: "item/tool/call", message: "\(call.tool): \(call.success ? "ok" : "failed")"))
         }
     }
+}
+
+/// Rate limits for what an agent writes that is not the protocol, per stream.
+struct OutputLimits {
+    enum Stream: String { case stdout, stderr }
+
+    var stdout = LineRateLimit()
+    var stderr = LineRateLimit(limit: 20)
+
+    /// Reports `line` as a diagnostic when its stream's limit allows, saying first how many lines
+    /// the last window skipped. Returns whether it was reported.
+    mutating func admit(
+        _ line: String, stream: Stream, to report: @Sendable (AgentRunReport) async -> Void, logger: Logger
+    ) async -> Bool {
+        let (admitted, skipped) = stream == .stdout ? stdout.admit(at: .now) : stderr.admit(at: .now)
+        if skipped > 0 { await Self.skipped(skipped, stream, to: report, logger: logger) }
+        if admitted { await report(.diagnostic(line)) }
+        return admitted
+    }
+
+    /// Says how many lines were skipped since the last report, at the run's end.
+    mutating func flush(to report: @Sendable (AgentRunReport) async -> Void, logger: Logger) async {
+        for (stream, count) in [(Stream.stdout, stdout.takeSuppressed()), (.stderr, stderr.takeSuppressed())] where count > 0 {
+            await Self.skipped(count, stream, to: report, logger: logger)
+        }
+    }
+
+    private static func skipped(_ count: Int, _ stream: Stream, to report: @Sendable (AgentRunReport) async -> Void, logger: Logger) async {
+        let text = "[\(count) more \(stream.rawValue) lines not kept]"
+        logger.warning("agent output rate-limited", metadata: ["stream": "\(stream.rawValue)", "skipped_lines": "\(count)"])
+        await report(.diagnostic(text))
+    }
+}
+
+extension ProcessExit {
+    /// `exit code 2`, `signal 15`.
+    var summary: String { exitCode.map { "exit code \($0)" } ?? signal.map { "signal \($0)" } ?? "exit status unknown" }
 }
 
 /// Server requests waiting for an operator, oldest first.

@@ -85,6 +85,9 @@ public struct CodexRunnerOptions: Sendable {
     public var toolCallTimeout: Duration = .seconds(120)
     /// Stderr lines kept for error reports.
     public var stderrTailLines = 20
+    /// Events (and stdin messages) that may wait for their consumer before the pipe readers stop
+    /// reading: the bound on what a fast agent can queue in the daemon.
+    public var eventBacklog = 256
     public var clientName = "maestro"
     public var clientTitle = "Maestro"
     public var clientVersion = "0.1.0"

@@ -36,7 +36,7 @@ public final class CodexRunner: Sendable {
     /// Everything that happens, in order. Consume it concurrently with ``run(shouldContinue:)``.
     public let events: AsyncStream<RunnerEvent>
 
-    private let emitter: AsyncStream<RunnerEvent>.Continuation
+    private let emitter: BoundedQueue<RunnerEvent>
     private let core: SessionCore
     private let provider: (any AgentToolProvider)?
     private let advertisedTools: Set<String>
@@ -60,7 +60,10 @@ public final class CodexRunner: Sendable {
         self.logger = logger
         let specs = tools?.toolSpecs ?? []
         self.advertisedTools = Set(specs.map(\.name))
-        (events, emitter) = AsyncStream.makeStream(of: RunnerEvent.self, bufferingPolicy: .unbounded)
+        // Bounded: when the consumer falls behind, the pipe readers stop and the agent's writes
+        // block in its own pipe, so a flooding agent cannot grow the daemon's memory.
+        emitter = BoundedQueue(capacity: options.eventBacklog)
+        events = emitter.stream()
         core = SessionCore(
             policies: SessionPolicies(codex: request.codex, workspacePath: request.workspacePath, advertisesTools: !specs.isEmpty),
             tools: specs, initialTokens: request.resume?.tokenTotals ?? .zero, stderrTailLimit: options.stderrTailLines,
@@ -84,6 +87,22 @@ public final class CodexRunner: Sendable {
         } catch {
             return await outcome(.failed(error), exit: nil)
         }
+        return await launch { driver in await driver.converse(shouldContinue: shouldContinue) }
+    }
+
+    /// Starts `codex.command` in the request's workspace path (which need not be an issue's
+    /// workspace), completes the `initialize` handshake and stops it: does the command work? The
+    /// run ends `finished` when it answered; `events` must be consumed as for ``run(shouldContinue:)``.
+    public func probe() async -> RunOutcome {
+        guard claimTheRun() else {
+            return RunOutcome(ending: .failed(.alreadyRunning), threadID: nil, turns: 0, tokenTotals: .zero, exit: nil)
+        }
+        defer { emitter.finish() }
+        return await launch { driver in await driver.handshakeOnly() }
+    }
+
+    /// Launches the command, runs `conversation` and the stop sequence, and reports the exit.
+    private func launch(_ conversation: @escaping @Sendable (SessionDriver) async -> RunEnding) async -> RunOutcome {
         let configuration = AppServerLaunch.configuration(
             command: request.codex.command, workspace: request.workspacePath,
             environment: AppServerLaunch.environment(request.environment, removing: request.secretEnvironmentNames),
@@ -91,13 +110,13 @@ public final class CodexRunner: Sendable {
         let execution: ExecutionResult<RunEnding, SequenceOutput, SequenceOutput>
         do {
             execution = try await Subprocess.run(configuration, input: .inputWriter, output: .sequence, error: .sequence) { execution in
-                await self.session(execution, shouldContinue: shouldContinue)
+                await self.session(execution, conversation: conversation)
             }
         } catch {
             logger.error("codex app-server launch failed", metadata: ["error": "\(error)"])
             return await outcome(.failed(.launchFailed("\(error)")), exit: nil)
         }
-        let exit = ProcessExit(execution.terminationStatus, stderrTail: await core.stderrLines)
+        let exit = ProcessExit(execution.terminationStatus, stderrTail: await core.stderrLines, stdoutTail: await core.gauge.tail)
         await core.emit(.processExited(exit))
         var ending = execution.closureResult
         if case .failed(.processExited) = ending {
@@ -123,30 +142,45 @@ public final class CodexRunner: Sendable {
     /// The session inside the process's lifetime: readers, writer and tool workers as child tasks,
     /// the conversation in the foreground, then the stop sequence.
     private func session(
-        _ execution: Execution<CustomWriteInput, SequenceOutput, SequenceOutput>, shouldContinue: @escaping @Sendable (TurnResult) async -> Bool
+        _ execution: Execution<CustomWriteInput, SequenceOutput, SequenceOutput>,
+        conversation: @escaping @Sendable (SessionDriver) async -> RunEnding
     ) async -> RunEnding {
         let pid = execution.processIdentifier.value
         let identity = ProcessIdentity(
             pid: pid, processGroupID: pid, startTimeTicks: ProcessIdentity.startTimeTicks(of: pid), launchedAt: Date())
-        let (outgoing, outgoingSink) = AsyncStream.makeStream(of: [UInt8].self, bufferingPolicy: .unbounded)
+        let outgoing = BoundedQueue<[UInt8]>(capacity: options.eventBacklog)
+        // Unbounded but short: the core admits at most `maxToolCallsInFlight` calls at once.
         let (jobs, jobSink) = AsyncStream.makeStream(of: ToolJob.self, bufferingPolicy: .unbounded)
-        await core.connect(process: identity, outgoing: outgoingSink, toolJobs: jobSink)
+        await core.connect(process: identity, outgoing: outgoing, toolJobs: jobSink)
         logger.debug("codex app-server launched", metadata: ["pid": "\(pid)", "workspace": "\(request.workspacePath)"])
-        // A one-shot signal: the protocol reader has seen the end of stdout (the process is gone).
+        // One-shot signals: the protocol reader has seen the end of stdout (the process is gone),
+        // and the diagnostics reader the end of stderr.
         let outputEnded = ReplyTable<Int, Bool>()
         outputEnded.expect(0)
+        outputEnded.expect(1)
         let core = core
         let maxLineBytes = options.maxLineBytes
+        let events = emitter
+        // Backpressure: neither reader reads on while the events or stdin messages it caused wait.
+        let room: @Sendable () async -> Void = {
+            await events.waitForRoom()
+            await outgoing.waitForRoom()
+        }
         return await withTaskGroup(of: Void.self) { group in
             group.addTask { await Self.write(outgoing, to: execution.standardInputWriter) }
             group.addTask {
-                await StreamReaders.readProtocol(execution.standardOutput, core: core, maxLineBytes: maxLineBytes)
+                await StreamReaders.readProtocol(execution.standardOutput, core: core, maxLineBytes: maxLineBytes, room: room)
                 outputEnded.resolve(0, with: .success(true))
             }
-            group.addTask { await StreamReaders.readDiagnostics(execution.standardError, core: core) }
+            group.addTask {
+                await StreamReaders.readDiagnostics(execution.standardError, core: core, room: room)
+                outputEnded.resolve(1, with: .success(true))
+            }
             group.addTask { await self.executeTools(jobs) }
-            let ending = await SessionDriver(core: core, request: request, options: options).converse(shouldContinue: shouldContinue)
+            let ending = await conversation(SessionDriver(core: core, request: request, options: options))
             await shutDown(execution, outputEnded: outputEnded)
+            // What the process wrote last to stderr explains an exit: read it to the end, briefly.
+            _ = await Self.wait(for: outputEnded, key: 1, upTo: .milliseconds(500))
             group.cancelAll()
             return ending
         }
@@ -154,8 +188,8 @@ public final class CodexRunner: Sendable {
 
     /// One writer, so messages never interleave on stdin. Ends (closing stdin) when the core closes
     /// the stream, or at the first failed write (the process is gone; the reader will notice).
-    private static func write(_ outgoing: AsyncStream<[UInt8]>, to writer: StandardInputWriter) async {
-        for await bytes in outgoing {
+    private static func write(_ outgoing: BoundedQueue<[UInt8]>, to writer: StandardInputWriter) async {
+        while let bytes = await outgoing.next() {
             do {
                 _ = try await writer.write(bytes)
             } catch {
@@ -183,8 +217,8 @@ public final class CodexRunner: Sendable {
         await ProcessGroup.terminate(execution.processIdentifier.value, grace: options.terminateGrace)
     }
 
-    private static func wait(for outputEnded: ReplyTable<Int, Bool>, upTo limit: Duration) async -> Bool {
-        let ended = try? await withTimeout(limit) { try await outputEnded.wait(for: 0) }
+    private static func wait(for outputEnded: ReplyTable<Int, Bool>, key: Int = 0, upTo limit: Duration) async -> Bool {
+        let ended = try? await withTimeout(limit) { try await outputEnded.wait(for: key) }
         return (ended ?? nil) ?? false
     }
 

@@ -20,6 +20,10 @@ public enum CodexRunnerError: Error, Sendable, Hashable, CustomStringConvertible
     case turnFailed(TurnError?)
     /// The process exited or closed its stdout while maestro still expected messages.
     case processExited(ProcessExit)
+    /// `count` of the last `window` stdout lines were not protocol messages (`last` is the latest):
+    /// the command is not an app-server, or it went haywire. The run is failed rather than read
+    /// forever.
+    case malformedOutput(Int, of: Int, last: String)
     /// ``CodexRunner/run(shouldContinue:)`` was called twice.
     case alreadyRunning
     /// ``CodexRunner/answer(_:with:)`` named no pending operator request.
@@ -43,6 +47,7 @@ public enum CodexRunnerError: Error, Sendable, Hashable, CustomStringConvertible
         case .turnTimeout: "turn_timeout"
         case .turnFailed: "turn_failed"
         case .processExited: "port_exit"
+        case .malformedOutput: "malformed_output"
         case .alreadyRunning: "already_running"
         case .unknownRequest: "unknown_request"
         case .answerDoesNotFit: "answer_does_not_fit"
@@ -63,6 +68,8 @@ public enum CodexRunnerError: Error, Sendable, Hashable, CustomStringConvertible
         case .turnFailed(let error): "turn failed: \(error?.message ?? "no error message")"
         case .processExited(let exit):
             "app-server exited (\(exit.exitCode.map { "code \($0)" } ?? exit.signal.map { "signal \($0)" } ?? "status unknown"))\(Self.tail(exit))"
+        case .malformedOutput(let count, let window, let last):
+            "the agent's output is not the app-server protocol: \(count) of its last \(window) lines were not protocol messages (last: '\(SessionCore.shorten(last, limit: 120))'); check codex.command"
         case .alreadyRunning: "the runner is already running"
         case .unknownRequest(let id): "no pending request \(id)"
         case .answerDoesNotFit(let id, let kind): "that answer does not fit request \(id) (\(kind.rawValue))"
@@ -71,8 +78,13 @@ public enum CodexRunnerError: Error, Sendable, Hashable, CustomStringConvertible
         }
     }
 
+    /// What the process last wrote, so an exit says why: stderr first (where programs explain
+    /// themselves), then stdout lines that were not the protocol.
     private static func tail(_ exit: ProcessExit) -> String {
-        exit.stderrTail.isEmpty ? "" : ": " + exit.stderrTail.suffix(3).joined(separator: " | ")
+        var parts: [String] = []
+        if !exit.stderrTail.isEmpty { parts.append(exit.stderrTail.suffix(3).joined(separator: " | ")) }
+        if !exit.stdoutTail.isEmpty { parts.append("stdout: " + exit.stdoutTail.suffix(3).joined(separator: " | ")) }
+        return parts.isEmpty ? "" : ": " + parts.joined(separator: "; ")
     }
 }
 

@@ -64,10 +64,10 @@ enum AppServerLaunch {
 }
 
 extension ProcessExit {
-    init(_ status: TerminationStatus, stderrTail: [String]) {
+    init(_ status: TerminationStatus, stderrTail: [String], stdoutTail: [String] = []) {
         switch status {
-        case .exited(let code): self.init(exitCode: code, signal: nil, stderrTail: stderrTail)
-        case .signaled(let signal): self.init(exitCode: nil, signal: signal, stderrTail: stderrTail)
+        case .exited(let code): self.init(exitCode: code, signal: nil, stderrTail: stderrTail, stdoutTail: stdoutTail)
+        case .signaled(let signal): self.init(exitCode: nil, signal: signal, stderrTail: stderrTail, stdoutTail: stdoutTail)
         }
     }
 }

@@ -172,11 +172,14 @@ public struct ProcessExit: Sendable, Hashable {
     public var signal: Int32?
     /// The last lines the process wrote to stderr.
     public var stderrTail: [String]
+    /// The last lines it wrote to stdout that were not protocol messages (their starts).
+    public var stdoutTail: [String]
 
-    public init(exitCode: Int32?, signal: Int32?, stderrTail: [String]) {
+    public init(exitCode: Int32?, signal: Int32?, stderrTail: [String], stdoutTail: [String] = []) {
         self.exitCode = exitCode
         self.signal = signal
         self.stderrTail = stderrTail
+        self.stdoutTail = stdoutTail
     }
 }
 

@@ -7,13 +7,22 @@ import Runtime
 extension SessionCore {
     /// Handles what the stdout reader parsed from one read.
     func receive(_ batch: [ReaderItem]) {
-        guard !batch.isEmpty else { return }
+        // After a verdict of garbage output the rest is read (so the process never blocks on a full
+        // pipe while it is stopped) and dropped.
+        guard !batch.isEmpty, fatal == nil else { return }
         lastActivity = .now
         lastActivityDate = Date()
-        for item in batch {
+        items: for item in batch {
             switch item {
-            case .message(let message): handle(message)
-            case .malformed(let malformed): emit(.malformedLine(malformed))
+            case .message(let message):
+                gauge.record(nil)
+                handle(message)
+            case .malformed(let malformed):
+                emit(.malformedLine(malformed))
+                if gauge.record(malformed) {
+                    failOutput(.malformedOutput(OutputGauge.threshold, of: OutputGauge.window, last: gauge.tail.last ?? ""))
+                    break items
+                }
             }
         }
         flushDeltaBurst()
@@ -170,6 +179,12 @@ extension SessionCore {
             let job = ToolJob(
                 id: id, callID: params["callId"]?.stringValue, tool: params["tool"]?.stringValue ?? "", arguments: params["arguments"] ?? .null)
             activity(method, "calling \(job.tool)")
+            // A flood of tool calls must not become a flood of tasks: past the limit, fail at once.
+            guard toolCallsInFlight < Self.maxToolCallsInFlight else {
+                respond(id, AgentToolResult.failure("too many tool calls at once; wait for the earlier ones").response)
+                return
+            }
+            toolCallsInFlight += 1
             toolJobs?.yield(job)
         case .operatorDecision(let kind):
             let pending = ServerRequests.pending(
@@ -184,7 +199,7 @@ extension SessionCore {
                 emit(.operatorInputRequested(pending))
             }
         case .unsupported:
-            outgoing?.yield(WireFormat.errorResponse(id: id, code: -32601, message: "maestro does not handle \(method)"))
+            outgoing?.push(WireFormat.errorResponse(id: id, code: -32601, message: "maestro does not handle \(method)"))
             emit(.unsupportedServerRequest(method: method))
         }
     }
@@ -198,6 +213,6 @@ extension SessionCore {
         nextRequestID += 1
         requestMethods[id] = "turn/interrupt"
         detachedRequests.insert(id)
-        outgoing.yield(WireFormat.request(id: id, method: "turn/interrupt", params: ["threadId": .string(threadID), "turnId": .string(turnID)]))
+        outgoing.push(WireFormat.request(id: id, method: "turn/interrupt", params: ["threadId": .string(threadID), "turnId": .string(turnID)]))
     }
 }

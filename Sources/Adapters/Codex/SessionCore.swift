@@ -15,14 +15,24 @@ struct StopRequested: Error {}
 /// The single owner of a session's mutable state: request ids, pending replies, operator requests,
 /// telemetry, last activity. The stdout reader feeds it; the driver and the public API query it.
 actor SessionCore {
+    /// Dynamic tool calls running at once, at most.
+    static let maxToolCallsInFlight = 16
+
     let policies: SessionPolicies
     let tools: [AgentToolSpec]
-    private let emitter: AsyncStream<RunnerEvent>.Continuation
+    private let emitter: BoundedQueue<RunnerEvent>
     let replies = ReplyTable<Int, JSONValue>()
     let turnEnds = ReplyTable<String, TurnResult>()
 
-    var outgoing: AsyncStream<[UInt8]>.Continuation?
+    var outgoing: BoundedQueue<[UInt8]>?
     var toolJobs: AsyncStream<ToolJob>.Continuation?
+    /// Dynamic tool calls answered by nobody yet; past ``maxToolCallsInFlight`` new ones fail at once.
+    var toolCallsInFlight = 0
+    /// How much of the recent stdout was not the protocol, and its last such lines.
+    var gauge = OutputGauge()
+    /// Set when the output was found to be mostly not the protocol: the run fails with it, and
+    /// what the process writes afterwards is read and dropped.
+    private(set) var fatal: CodexRunnerError?
     var nextRequestID = 1
     var requestMethods: [Int: String] = [:]
 
@@ -54,7 +64,7 @@ actor SessionCore {
 
     init(
         policies: SessionPolicies, tools: [AgentToolSpec], initialTokens: TokenTotals, stderrTailLimit: Int,
-        emitter: AsyncStream<RunnerEvent>.Continuation
+        emitter: BoundedQueue<RunnerEvent>
     ) {
         self.policies = policies
         self.tools = tools
@@ -65,7 +75,7 @@ actor SessionCore {
 
     // MARK: - Connection
 
-    func connect(process: ProcessIdentity, outgoing: AsyncStream<[UInt8]>.Continuation, toolJobs: AsyncStream<ToolJob>.Continuation) {
+    func connect(process: ProcessIdentity, outgoing: BoundedQueue<[UInt8]>, toolJobs: AsyncStream<ToolJob>.Continuation) {
         self.process = process
         self.outgoing = outgoing
         self.toolJobs = toolJobs
@@ -74,13 +84,14 @@ actor SessionCore {
 
     /// Sends a request and returns its id; the reply arrives through ``replies``.
     func startRequest(_ method: String, params: JSONValue) throws -> Int {
-        guard !outputEnded else { throw CodexRunnerError.processExited(ProcessExit(exitCode: nil, signal: nil, stderrTail: stderrTail)) }
+        if let fatal { throw fatal }
+        guard !outputEnded else { throw CodexRunnerError.processExited(exitSoFar) }
         guard let outgoing else { throw CodexRunnerError.notConnected }
         let id = nextRequestID
         nextRequestID += 1
         requestMethods[id] = method
         replies.expect(id)
-        outgoing.yield(WireFormat.request(id: id, method: method, params: params))
+        outgoing.push(WireFormat.request(id: id, method: method, params: params))
         return id
     }
 
@@ -94,7 +105,7 @@ actor SessionCore {
     }
 
     func sendInitialized() {
-        outgoing?.yield(WireFormat.notification(method: "initialized"))
+        outgoing?.push(WireFormat.notification(method: "initialized"))
     }
 
     /// Closes stdin: the app-server exits on EOF, even mid-turn.
@@ -106,7 +117,7 @@ actor SessionCore {
     }
 
     func respond(_ id: CodexRequestID, _ result: JSONValue) {
-        outgoing?.yield(WireFormat.response(id: id, result: result))
+        outgoing?.push(WireFormat.response(id: id, result: result))
     }
 
     // MARK: - Answers and tools
@@ -127,6 +138,7 @@ actor SessionCore {
     }
 
     func finishToolCall(_ job: ToolJob, result: AgentToolResult, advertised: Bool) {
+        toolCallsInFlight = max(0, toolCallsInFlight - 1)
         respond(job.id, result.response)
         emit(
             .toolCall(
@@ -154,7 +166,7 @@ actor SessionCore {
     /// The reader saw end of stream: the process is gone (or closed stdout, which is as bad).
     func outputDidEnd() {
         outputEnded = true
-        let exit = CodexRunnerError.processExited(ProcessExit(exitCode: nil, signal: nil, stderrTail: stderrTail))
+        let exit = CodexRunnerError.processExited(exitSoFar)
         replies.close(with: exit)
         turnEnds.close(with: exit)
         closeInput()
@@ -178,17 +190,28 @@ actor SessionCore {
 
     var stderrLines: [String] { stderrTail }
 
+    /// What is known of the process's end before its status is: the tails of what it wrote.
+    var exitSoFar: ProcessExit { ProcessExit(exitCode: nil, signal: nil, stderrTail: stderrTail, stdoutTail: gauge.tail) }
+
+    /// The output is mostly not the protocol: fail every waiter with `error`, once.
+    func failOutput(_ error: CodexRunnerError) {
+        guard fatal == nil else { return }
+        fatal = error
+        replies.close(with: error)
+        turnEnds.close(with: error)
+    }
+
     var tokenTotals: TokenTotals { accountant.totals }
 
     func emit(_ kind: RunnerEvent.Kind) {
         flushDeltaBurst()
-        emitter.yield(RunnerEvent(kind: kind))
+        emitter.push(RunnerEvent(kind: kind))
     }
 
     func flushDeltaBurst() {
         guard let burst = deltaBurst else { return }
         deltaBurst = nil
-        emitter.yield(RunnerEvent(kind: .activity(burst)))
+        emitter.push(RunnerEvent(kind: .activity(burst)))
     }
 
     func snapshot() -> CodexSessionSnapshot {

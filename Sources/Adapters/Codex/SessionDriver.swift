@@ -44,6 +44,18 @@ struct SessionDriver: Sendable {
         }
     }
 
+    /// The handshake alone, for a probe of the command: `finished` when the server answered.
+    func handshakeOnly() async -> RunEnding {
+        do {
+            try await handshake()
+            return .finished
+        } catch let error as CodexRunnerError {
+            return .failed(error)
+        } catch {
+            return .stopped
+        }
+    }
+
     /// Sends `method` and waits up to `read_timeout_ms` for its response.
     func call(_ method: String, _ params: JSONValue) async throws -> JSONValue {
         let id = try await core.startRequest(method, params: params)

@@ -11,7 +11,11 @@ enum ReaderItem: Sendable {
 /// feeds the other.
 enum StreamReaders {
     /// Reads protocol lines until the stream ends, handing each read's lines to `core` in one hop.
-    static func readProtocol(_ output: SubprocessOutputSequence, core: SessionCore, maxLineBytes: Int) async {
+    /// `room` returns when what the last read caused has been consumed: until then the pipe is not
+    /// read, and a flooding process blocks on its own writes.
+    static func readProtocol(
+        _ output: SubprocessOutputSequence, core: SessionCore, maxLineBytes: Int, room: @Sendable () async -> Void = {}
+    ) async {
         var splitter = LineSplitter(maxLineBytes: maxLineBytes)
         var pieces: [LineSplitter.Piece] = []
         do {
@@ -19,6 +23,7 @@ enum StreamReaders {
                 pieces.removeAll(keepingCapacity: true)
                 buffer.withUnsafeBytes { splitter.append($0, into: &pieces) }
                 await core.receive(pieces.compactMap { classify($0) })
+                await room()
             }
         } catch {
             // The read is cancelled once the process has exited; what was read is already handled.
@@ -47,7 +52,7 @@ enum StreamReaders {
     }
 
     /// Reads stderr lines as diagnostics: ANSI colours removed, blank lines dropped, each shortened.
-    static func readDiagnostics(_ errors: SubprocessOutputSequence, core: SessionCore) async {
+    static func readDiagnostics(_ errors: SubprocessOutputSequence, core: SessionCore, room: @Sendable () async -> Void = {}) async {
         var splitter = LineSplitter(maxLineBytes: 64 * 1024)
         var pieces: [LineSplitter.Piece] = []
         do {
@@ -55,6 +60,7 @@ enum StreamReaders {
                 pieces.removeAll(keepingCapacity: true)
                 buffer.withUnsafeBytes { splitter.append($0, into: &pieces) }
                 for piece in pieces { await report(piece, to: core) }
+                await room()
             }
         } catch {
             // Cancelled after the process exited.

@@ -36,6 +36,8 @@ public struct APIError: Error, Codable, Sendable, Hashable, CustomStringConverti
         case invalidAnswer = "invalid_answer"
         case requestNotFound = "request_not_found"
         case noLiveDaemon = "no_live_daemon"
+        /// The issue (or an issue of the project) still has a live agent run.
+        case liveRun = "live_run"
         case unauthorized
         case shuttingDown = "shutting_down"
         case commandPending = "command_pending"
@@ -45,6 +47,7 @@ public struct APIError: Error, Codable, Sendable, Hashable, CustomStringConverti
         case newerSchema = "newer_schema"
         case readOnlyDatabase = "read_only_database"
         case cannotOpenDatabase = "cannot_open_database"
+        case noDatabase = "no_database"
         case internalError = "internal_error"
     }
 

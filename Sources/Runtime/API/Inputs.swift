@@ -193,6 +193,20 @@ public enum OperatorCommand: String, Codable, Sendable, Hashable, CaseIterable {
     }
 }
 
+extension OperatorCommand {
+    /// The operator's word for a lifecycle event (`operator_answered` → `answer`); other events
+    /// keep their names.
+    public static func naming(_ event: LifecycleEvent) -> String {
+        allCases.first { $0.event == event }?.rawValue ?? event.rawValue
+    }
+
+    /// A machine message with the event named as the operator named the command:
+    /// `'operator_answered' does not apply …` → `'answer' does not apply …`.
+    public static func inOperatorWords(_ message: String, event: LifecycleEvent) -> String {
+        message.replacingOccurrences(of: "'\(event.rawValue)'", with: "'\(naming(event))'")
+    }
+}
+
 /// How the daemon handled an operator command.
 public struct CommandVerdict: Codable, Sendable, Hashable {
     public enum Status: String, Codable, Sendable, Hashable {

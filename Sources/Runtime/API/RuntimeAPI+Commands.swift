@@ -27,12 +27,6 @@ extension RuntimeAPI {
         try await command { try await board.updateProject(keyOrName, changes) }
     }
 
-    public func deleteProject(_ keyOrName: String) async throws(APIError) -> ProjectView {
-        let project = try await project(keyOrName)
-        let provider = try provider(for: project)
-        return try await command { try await provider.deleteProject(project) }
-    }
-
     // MARK: - Issues
 
     public func createIssue(in projectKey: String, _ new: NewIssue) async throws(APIError) -> IssueView {
@@ -56,12 +50,7 @@ extension RuntimeAPI {
         return try await command { try await provider.comment(on: issue, body: body, author: author) }
     }
 
-    public func deleteIssue(_ identifier: String) async throws(APIError) -> IssueView {
-        let (issue, provider) = try await target(identifier)
-        return try await command { try await provider.deleteIssue(issue) }
-    }
-
-    private func target(_ identifier: String) async throws(APIError) -> (IssueView, any BoardProvider) {
+    func target(_ identifier: String) async throws(APIError) -> (IssueView, any BoardProvider) {
         let issue = try await issue(identifier)
         return (issue, try providers.provider(issue.provider))
     }

@@ -109,10 +109,14 @@ extension Board {
         }
     }
 
-    /// Deletes an issue; issues it blocked are re-evaluated. The log keeps its history.
+    /// Deletes an issue; issues it blocked are re-evaluated. The log keeps its history. An issue
+    /// whose run is still live (an open session) is refused with `live_run`: its row and session
+    /// are what lets the daemon count its slot and stop its agent ([api.md](api.md)); the Runtime
+    /// API stops the run first.
     public func deleteIssue(_ identifier: String) async throws -> IssueView {
         try await write { db, now in
             let issue = try Self.requireIssue(identifier, db)
+            try Self.refuseLiveRuns(of: [issue], db)
             let view = try ViewBuilding.issue(issue, db)
             let dependents = try IssueBlockerRecord.filter(Column("blockerId") == issue.id).fetchAll(db).map(\.issueId)
             let names = try IssueRecord.filter(keys: dependents).fetchAll(db).map(\.identifier).sorted()
@@ -123,6 +127,18 @@ extension Board {
     }
 
     // MARK: - Rules
+
+    /// `live_run` when one of `issues` has an open session: its agent may still run.
+    static func refuseLiveRuns(of issues: [IssueRecord], _ db: Database) throws {
+        let ids = issues.compactMap(\.id)
+        guard !ids.isEmpty else { return }
+        let live = try Int64.fetchAll(db, SessionRecord.live.filter(ids.contains(Column("issueId"))).select(Column("issueId")))
+        guard let first = live.first, let issue = issues.first(where: { $0.id == first }) else { return }
+        throw APIError(
+            .liveRun,
+            "\(issue.identifier) still has a live agent run; cancel it (`maestro issue cancel \(issue.identifier)`) and delete once it stopped, "
+                + "or, if no daemon runs, start `maestro run` so it can stop the agent")
+    }
 
     static func checkPriority(_ priority: Int?) throws {
         if let priority, !(1...4).contains(priority) {

@@ -130,6 +130,7 @@ public struct Board: Sendable {
     public func deleteProject(_ keyOrName: String) async throws -> ProjectView {
         try await write { db, now in
             let project = try Self.requireProject(keyOrName, db)
+            try Self.refuseLiveRuns(of: try IssueRecord.filter(Column("projectId") == project.id).fetchAll(db), db)
             let view = try ViewBuilding.project(project, db)
             let issueIds = try Int64.fetchAll(db, IssueRecord.filter(Column("projectId") == project.id).select(Column("id")))
             let dependents = try Int64.fetchAll(

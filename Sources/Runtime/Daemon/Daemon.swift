@@ -16,6 +16,10 @@ public struct Daemon: Sendable {
     public var reloadInterval: Duration = .seconds(1)
     /// How long shutdown waits for live runs before their issues are marked interrupted anyway.
     public var shutdownTimeout: Duration = .seconds(10)
+    /// When set, the process exits (status 1) at the latest this long after the first signal,
+    /// whatever still runs: the hard end of the documented shutdown bound. `nil` (the default, for
+    /// daemons inside other processes such as tests) never ends the process.
+    public var exitDeadline: Duration?
 
     public init(orchestrator: Orchestrator, services: [any Service] = [], logger: Logger) {
         self.orchestrator = orchestrator
@@ -42,8 +46,10 @@ public struct Daemon: Sendable {
         var configuration = ServiceGroupConfiguration(services: core + services, logger: logger)
         // Beyond the orchestrator's own bound (it marks runs interrupted after `shutdownTimeout`),
         // a few seconds for the rest, then cancellation.
-        configuration.maximumGracefulShutdownDuration = shutdownTimeout + .seconds(5)
+        configuration.maximumGracefulShutdownDuration = Self.gracefulBound(shutdownTimeout)
         let group = ServiceGroup(configuration: configuration)
+        let watchdog = ShutdownWatchdog()
+        let exitDeadline = exitDeadline
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             tasks.addTask {
@@ -52,6 +58,7 @@ public struct Daemon: Sendable {
                     received += 1
                     if received == 1 {
                         logger.info("shutting down", metadata: ["signal": "\(signal)"])
+                        if let exitDeadline { watchdog.arm(after: exitDeadline, logger: logger) }
                         await group.triggerGracefulShutdown()
                     } else {
                         logger.warning("second signal: stopping at once", metadata: ["signal": "\(signal)"])
@@ -64,6 +71,9 @@ public struct Daemon: Sendable {
             tasks.cancelAll()
         }
     }
+
+    /// The graceful shutdown's bound: the wait for live runs, then a few seconds for the rest.
+    public static func gracefulBound(_ shutdownTimeout: Duration) -> Duration { shutdownTimeout + .seconds(5) }
 
     /// A second signal arrived during the graceful shutdown: the group was cancelled.
     public struct ForcedStop: Error {}
@@ -111,8 +121,13 @@ public struct OrchestratorService: Service {
                 return false
             }
             group.addTask {
+                await orchestrator.logTransitions()
+                return false
+            }
+            group.addTask {
                 try await gracefulShutdown()
                 await orchestrator.shutDown(timeout: shutdownTimeout)
+                await orchestrator.logNewTransitions()  // the shutdown's own, before the loops end
                 return true
             }
             // The first to finish is the shutdown, or a loop that failed (its error propagates).

@@ -46,7 +46,7 @@ extension Orchestrator {
             case .removeWorkspace:
                 // Never under a run that is still exiting in the directory: after it is gone.
                 perform(book.afterEnd(issueId, .removeWorkspace))
-            case .scheduleContinuation, .scheduleRetry, .resetRetries, .enterPhase, .recordBlock:
+            case .scheduleContinuation, .scheduleRetry, .resetRetries, .resetBudget, .enterPhase, .recordBlock:
                 break  // Store-side effects, already part of the committed row.
             }
         }
@@ -104,10 +104,14 @@ extension Orchestrator {
     }
 
     func workspaces(_ workflow: Workflow) -> WorkspaceManager {
-        // Trackers may learn secret names after start (a Linear project naming its key variable).
+        WorkspaceManager(root: workflow.config.workspaceRoot, hooks: workflow.config.hooks, environment: agentEnvironment)
+    }
+
+    /// The environment hooks and agents get: the daemon's, without any tracker secret. Trackers
+    /// may learn secret names after start (a Linear project naming its key variable).
+    var agentEnvironment: [String: String] {
         let secrets = Set(providers.secretEnvironmentNames)
-        return WorkspaceManager(
-            root: workflow.config.workspaceRoot, hooks: workflow.config.hooks, environment: environment.filter { !secrets.contains($0.key) })
+        return environment.filter { !secrets.contains($0.key) }
     }
 
     static func hookEnvironment(_ issue: IssueRecord) -> [String: String] {
@@ -174,12 +178,12 @@ extension Orchestrator {
     func record(hooks: [HookResult], issue: IssueRecord) async throws {
         guard !hooks.isEmpty else { return }
         for result in hooks {
-            let level: Logger.Level = result.succeeded ? .info : .warning
-            logger.log(
-                level: level, "hook finished",
-                metadata: [
-                    "issue_id": "\(issue.id ?? 0)", "issue_identifier": "\(issue.identifier)", "hook": "\(result.hook)", "status": "\(result.status)",
-                ])
+            var metadata: Logger.Metadata = [
+                "issue_id": "\(issue.id ?? 0)", "issue_identifier": "\(issue.identifier)", "hook": "\(result.hook)", "status": "\(result.status)",
+            ]
+            // A failing hook's own words (its stderr) belong in the log; a passing one's do not.
+            if !result.succeeded { metadata["output"] = "\(result.outputTail)" }
+            logger.log(level: result.succeeded ? .info : .warning, result.succeeded ? "hook finished" : "hook failed", metadata: metadata)
         }
         let now = clock.now()
         try await store.record { db in

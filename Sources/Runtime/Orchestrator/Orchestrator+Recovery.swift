@@ -17,6 +17,7 @@ extension Orchestrator {
     /// the next run), re-judges issues whose tracker moved meanwhile, and removes the workspaces of
     /// issues whose tracker state is terminal.
     public func recover() async throws -> RecoveryReport {
+        await startTransitionLog()
         var report = RecoveryReport()
         let workflow = await source.current
         let rules = LifecycleRules(workflow: workflow)

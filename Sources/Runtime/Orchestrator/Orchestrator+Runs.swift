@@ -22,7 +22,11 @@ extension Orchestrator {
                 return
             }
         }
-        guard book.register(issueId, identifier: issue.identifier, phase: phase, at: clock.now()) else { return }
+        // No new run once shutdown began: its issue is interrupted at the next start instead.
+        guard dispatching else { return }
+        guard book.register(issueId, identifier: issue.identifier, phase: phase, trackerState: issue.trackerState, at: clock.now()) else {
+            return
+        }
         let control = AgentRunControl()
         controls[issueId] = control
         let workflow = await source.current
@@ -51,9 +55,11 @@ extension Orchestrator {
             prepared.request, control: control,
             report: { report in await self.receive(report, issueId: issueId, sessionId: prepared.sessionId) },
             shouldContinue: { await self.shouldContinue(issueId: issueId, control: control) })
+        // Judged at once, before anything else can ask for a stop: one ending wins.
+        let verdict = book.conclude(issueId, ending)
         // The run stays registered until its bookkeeping is written, so a shutdown waiting for live
         // runs also waits for their sessions to be closed and their endings applied.
-        await finish(current, phase: phase, sessionId: prepared.sessionId, ending: ending, stopReason: control.stopReason, workflow: workflow)
+        await finish(current, phase: phase, sessionId: prepared.sessionId, verdict: verdict, workflow: workflow)
         await unregister(issueId)
     }
 
@@ -69,6 +75,8 @@ extension Orchestrator {
                 arguments: [now, issueId])
         }
         runsChanged.notify()
+        // A slot is free now: dispatch may go on without waiting for a write or a poll.
+        wake.notify()
         perform(actions)
     }
 
@@ -242,18 +250,16 @@ extension Orchestrator {
     }
 
     /// After a run: `after_run`, the session's end, and the event its ending means.
-    private func finish(
-        _ issue: IssueRecord, phase: Phase, sessionId: Int64, ending: AgentRunEnding, stopReason: String?, workflow: Workflow
-    ) async {
+    private func finish(_ issue: IssueRecord, phase: Phase, sessionId: Int64, verdict: RunBook.Verdict, workflow: Workflow) async {
         let issueId = issue.id ?? 0
         if let result = await workspaces(workflow).afterRun(identifier: issue.identifier, hookEnvironment: Self.hookEnvironment(issue)) {
             try? await record(hooks: [result], issue: issue)
         }
         let outcome: String =
-            switch ending {
+            switch verdict {
             case .completed(let turns): "completed after \(turns) turn(s)"
             case .failed(let reason): "failed: \(reason)"
-            case .stopped: "stopped: \(stopReason ?? "requested")"
+            case .stalled(let reason), .stopped(let reason): "stopped: \(reason)"
             }
         if let run = book.runs[issueId] {
             let now = clock.now()
@@ -268,19 +274,22 @@ extension Orchestrator {
                 try session.update(db)
             }
         }
-        logger.info(
-            "run ended",
+        // A failure is worth a warning: it costs a retry, and enough of them block the issue.
+        let level: Logger.Level =
+            switch verdict {
+            case .failed, .stalled: .warning
+            case .completed, .stopped: .info
+            }
+        logger.log(
+            level: level, "run ended",
             metadata: ["issue_id": "\(issueId)", "issue_identifier": "\(issue.identifier)", "session_id": "\(sessionId)", "outcome": "\(outcome)"])
-        switch ending {
+        switch verdict {
         case .completed:
             await applyRunEnded(issueId: issueId, sessionId: sessionId)
-        case .failed(let reason):
+        case .failed(let reason), .stalled(let reason):
             await applyFailure(issueId: issueId, sessionId: sessionId, reason: reason)
         case .stopped:
-            // A stall is a failure to retry; other stops follow a transition that already decided.
-            if let stopReason, stopReason.hasPrefix("stalled") {
-                await applyFailure(issueId: issueId, sessionId: sessionId, reason: stopReason)
-            }
+            break  // Whoever asked for the stop decided (a transition, or the shutdown).
         }
     }
 
@@ -293,14 +302,14 @@ extension Orchestrator {
         let rules = LifecycleRules(workflow: await source.current)
         let now = clock.now()
         do {
-            let outcome = try await store.write { db -> TransitionOutcome? in
+            _ = try await store.write { db -> TransitionOutcome? in
                 guard let current = try IssueRecord.fetchOne(db, key: issueId) else { return nil }
                 let standing = try Reconciler.standing(of: current, rules: rules, db)
+                let usage = try BudgetUsage.of(issue: issueId, db)
                 return try TransitionStore.apply(
-                    .runEnded, to: issueId, in: db, machine: rules.machine, facts: TransitionFacts(standing: standing),
+                    .runEnded, to: issueId, in: db, machine: rules.machine, facts: TransitionFacts(standing: standing, usage: usage),
                     payload: ["session": String(sessionId), "standing": standing.rawValue], now: now)
             }
-            if let outcome { log(outcome, issue: issue) }
         } catch {
             logger.error("recording the run's end failed", metadata: ["issue_id": "\(issueId)", "error": "\(error)"])
         }
@@ -327,7 +336,9 @@ extension Orchestrator {
             _ = try? await withTimeout(deadline - ContinuousClock.now) { await signal.wait(after: generation) }
         }
         let machine = await source.current.machine
-        for id in live {
+        // A run whose own ending was judged before the stop (it failed or completed first) keeps
+        // that ending; only the others are interrupted. One ending per run.
+        for id in live where book.runs[id]?.verdict?.isOwnEnding != true {
             guard let issue = try? await store.read({ db in try IssueRecord.fetchOne(db, key: id) }) else { continue }
             _ = try? await apply(.interrupted, to: issue, machine: machine, payload: ["reason": "daemon shutdown"])
         }

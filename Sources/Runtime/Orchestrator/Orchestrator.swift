@@ -18,6 +18,8 @@ public actor Orchestrator {
     public let board: Board
     public let providers: Providers
     public let runner: any AgentRunner
+    /// Checks the agent command before dispatch; `nil` dispatches without a check.
+    public let preflight: (any AgentPreflight)?
     public let source: WorkflowSource
     public let clock: any RuntimeClock
     /// The daemon's environment without tracker secrets, for hooks and agents.
@@ -29,6 +31,7 @@ public actor Orchestrator {
     let onWorkflow: (@Sendable (Workflow, Int) async -> Void)?
 
     var book = RunBook()
+    var agentCheck = AgentCheck()
     var controls: [Int64: AgentRunControl] = [:]
     /// Signalled when a run ends; waiters for a run to be gone wait on it.
     let runsChanged = ChangeSignal()
@@ -42,6 +45,8 @@ public actor Orchestrator {
     var refreshedSinceTurn: Set<Int64> = []
     var nextPoll = Date.distantPast
     var appliedRevision = 0
+    /// The last transition logged (`nil` until the log starts, at recovery).
+    var transitionLogCursor: Int64?
     /// Ticks run so far; tests read it to prove the daemon idles.
     public private(set) var tickCount = 0
     /// `maestro_tick_duration_seconds`: how long each scheduler pass takes.
@@ -58,12 +63,13 @@ public actor Orchestrator {
         board: Board, providers: Providers, runner: any AgentRunner, source: WorkflowSource, clock: any RuntimeClock = SystemClock(),
         environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger = Logger(label: "maestro"),
         metrics: any MetricsFactory = MetricsSystem.factory, syncBoard: TrackerSyncBoard = TrackerSyncBoard(),
-        onWorkflow: (@Sendable (Workflow, Int) async -> Void)? = nil
+        preflight: (any AgentPreflight)? = nil, onWorkflow: (@Sendable (Workflow, Int) async -> Void)? = nil
     ) {
         self.store = board.store
         self.board = board
         self.providers = providers
         self.runner = runner
+        self.preflight = preflight
         self.source = source
         self.clock = clock
         let secrets = Set(providers.secretEnvironmentNames)
@@ -138,6 +144,7 @@ public actor Orchestrator {
         try await applyOperatorCommands(machine: rules.machine)
         let reconciled = try await Reconciler.catchUp(store: store, rules: rules, now: clock.now())
         if reconciled > 0 { logger.debug("reconciled board changes", metadata: ["transitions": "\(reconciled)"]) }
+        try await stopRunsOfVanishedIssues()
         perform(book.stopStalled(at: clock.now(), limitMs: workflow.config.codex.stallTimeoutMs))
         try await flushTelemetry()
         let interval = Double(workflow.config.pollingIntervalMs) / 1000
@@ -146,7 +153,8 @@ public actor Orchestrator {
             nextPoll = clock.now().addingTimeInterval(interval)
             await reconcileLiveRuns(rules: rules)
         }
-        if dispatching { try await dispatch(rules: rules) }
+        checkAgentIfDue(workflow)
+        if dispatching, agentWorks { try await dispatch(rules: rules) }
         let nextDue = try await store.read { db in try IssueRecord.nextDue(db) }
         return [nextDue, nextPoll, book.nextStall(limitMs: workflow.config.codex.stallTimeoutMs)].compactMap { $0 }.min() ?? nextPoll
     }
@@ -177,6 +185,52 @@ public actor Orchestrator {
         return workflow
     }
 
+    /// Stops live runs whose issue row is gone (deleted by a writer that did not stop them first).
+    /// Their slots stay taken until their processes are gone.
+    private func stopRunsOfVanishedIssues() async throws {
+        let ids = Array(book.runs.keys)
+        guard !ids.isEmpty else { return }
+        let present = Set(try await store.read { db in try Int64.fetchAll(db, IssueRecord.filter(keys: ids).select(Column("id"))) })
+        for id in ids where !present.contains(id) {
+            let actions = book.stop(id, reason: "issue deleted")
+            if !actions.isEmpty {
+                logger.warning(
+                    "issue deleted during its run; stopping the agent",
+                    metadata: ["issue_id": "\(id)", "issue_identifier": "\(book.runs[id]?.identifier ?? "?")"])
+            }
+            perform(actions)
+        }
+    }
+
+    /// Whether the agent of the workflow in force passed its check (always, without a preflight).
+    var agentWorks: Bool { preflight == nil || agentCheck.mayDispatch(revision: appliedRevision) }
+
+    /// Starts a check of the agent command when the workflow in force was not checked yet, or when
+    /// a broken one is due for another look (every poll interval).
+    private func checkAgentIfDue(_ workflow: Workflow) {
+        guard let preflight, agentCheck.shouldCheck(revision: appliedRevision, at: clock.now()) else { return }
+        let revision = appliedRevision
+        let environment = agentEnvironment
+        enqueue {
+            let problem = await preflight.check(workflow, environment: environment)
+            await self.agentChecked(revision: revision, problem: problem, workflow: workflow)
+        }
+    }
+
+    private func agentChecked(revision: Int, problem: String?, workflow: Workflow) {
+        let interval = Double(workflow.config.pollingIntervalMs) / 1000
+        switch agentCheck.finished(revision: revision, problem: problem, at: clock.now(), recheckAfter: interval) {
+        case .broken(let problem):
+            logger.warning(
+                "codex.command does not work: \(problem). Fix codex.command in \(source.path) (the daemon reloads it); no issue is dispatched until it works",
+                metadata: ["config_revision": "\(revision)"])
+        case .works:
+            logger.notice("codex.command works; dispatching", metadata: ["config_revision": "\(revision)"])
+        case nil: break
+        }
+        wake.notify()
+    }
+
     /// Asks for a poll and reconciliation at once; requests made while one is pending coalesce.
     public func requestRefresh() -> Bool {
         let coalesced = refreshRequested
@@ -190,9 +244,10 @@ public actor Orchestrator {
     /// decides.
     private func dispatch(rules: LifecycleRules) async throws {
         let policy = rules.machine.policy
-        let claimed = try await store.read { db in try IssueRecord.claimedCounts(agentReview: policy.review == .agent, db) }
-        var perState = claimed
-        var global = claimed.values.reduce(0, +)
+        let claimed = try await store.read { db in try IssueRecord.claimed(agentReview: policy.review == .agent, db) }
+        // A run holds its slot until its process is gone, whatever its row says meanwhile.
+        var perState = book.slots(claimed: claimed)
+        var global = perState.values.reduce(0, +)
         guard global < policy.maxConcurrentAgents else { return }
         var queued = try await store.read { db in try IssueRecord.inLifecycle(.queued, db) }[...]
         // The candidates that fit the free slots are refreshed together (one request per tracker),
@@ -226,8 +281,8 @@ public actor Orchestrator {
         }
     }
 
-    /// Applies `dispatch` to one candidate with the standing read in the same transaction; returns
-    /// whether it committed.
+    /// Applies `dispatch` to one candidate with the standing and budget usage read in the same
+    /// transaction; returns whether it took a slot.
     private func dispatch(_ issue: IssueRecord, rules: LifecycleRules) async throws -> Bool {
         let now = clock.now()
         let outcome = try await store.write { db -> TransitionOutcome in
@@ -235,13 +290,14 @@ public actor Orchestrator {
                 return .conflict(expected: issue.version, actual: -1)
             }
             let standing = try Reconciler.standing(of: current, rules: rules, db)
+            let usage = try BudgetUsage.of(issue: issue.id ?? 0, db)
             return try TransitionStore.apply(
                 .dispatch, to: issue.id ?? 0, in: db, machine: rules.machine,
-                facts: TransitionFacts(standing: standing, slotAvailable: true), expectedVersion: issue.version,
+                facts: TransitionFacts(standing: standing, slotAvailable: true, usage: usage), expectedVersion: issue.version,
                 payload: ["standing": standing.rawValue], now: now)
         }
-        log(outcome, issue: issue)
-        return outcome.committed != nil
+        // A dispatch the budget turns into `blocked` takes no slot.
+        return outcome.committed?.record.toState == .workspace
     }
 
     /// Applies operator commands written by any process, oldest first.
@@ -259,19 +315,30 @@ public actor Orchestrator {
                 case .committed(let committed):
                     try record.resolve(.applied, result: ["seq": String(committed.record.seq ?? 0)], at: now, db)
                 case .rejected(let rejection):
-                    try record.resolve(.rejected, result: ["code": rejection.code, "message": rejection.message], at: now, db)
+                    let message = OperatorCommand.inOperatorWords(rejection.message, event: command.command)
+                    try record.resolve(.rejected, result: ["code": rejection.code, "message": message], at: now, db)
                 case .conflict:
                     try record.resolve(.rejected, result: ["code": "conflict", "message": "the issue changed meanwhile; try again"], at: now, db)
                 }
                 return outcome
             }
-            if let committed = outcome.committed {
-                logTransition(committed)
-            } else {
+            if outcome.committed == nil {
                 logger.info(
                     "operator command rejected",
-                    metadata: ["issue_id": "\(command.issueId)", "command": "\(command.command.rawValue)", "outcome": "\(outcome)"])
+                    metadata: [
+                        "issue_id": "\(command.issueId)", "command": "\(OperatorCommand.naming(command.command))",
+                        "reason": "\(Self.reason(of: outcome, command: command.command))",
+                    ])
             }
+        }
+    }
+
+    /// Why a command changed nothing, in the operator's words.
+    static func reason(of outcome: TransitionOutcome, command event: LifecycleEvent) -> String {
+        switch outcome {
+        case .rejected(let rejection): "\(OperatorCommand.inOperatorWords(rejection.message, event: event)) [\(rejection.code)]"
+        case .conflict: "the issue changed meanwhile [conflict]"
+        case .committed: "applied"
         }
     }
 
@@ -311,8 +378,7 @@ public actor Orchestrator {
             let issues = try await store.read { db in try IssueRecord.filter(keys: ids).fetchAll(db) }
             await refresh(issues)
             let now = clock.now()
-            let committed = try await store.write { db in try Reconciler.reconcile(ids, rules: rules, now: now, db, origin: "reconcile") }
-            committed.forEach(logTransition)
+            try await store.write { db in try Reconciler.reconcile(ids, rules: rules, now: now, db, origin: "reconcile") }
         } catch {
             logger.warning("reconciling live runs failed", metadata: ["error": "\(error)"])
         }
@@ -328,21 +394,45 @@ public actor Orchestrator {
         let outcome = try await TransitionStore.apply(
             event, to: issue.id ?? 0, in: store, machine: machine, facts: facts, expectedVersion: expectedVersion,
             payload: payload, error: error, now: clock.now())
-        log(outcome, issue: issue)
         return outcome
     }
 
-    func log(_ outcome: TransitionOutcome, issue: IssueRecord) {
-        if let committed = outcome.committed { logTransition(committed) }
+    // MARK: - The transition log, in words
+
+    /// Logs every transition committed since the last call, once, in log order, whoever committed
+    /// it (this daemon, a CLI process, an agent's tool through the board).
+    public func logNewTransitions() async {
+        while let after = transitionLogCursor {
+            guard let batch = try? await store.read({ db in try TransitionRecord.after(after, limit: 256).fetchAll(db) }), !batch.isEmpty
+            else { return }
+            // Another call may have logged some meanwhile (the actor is re-entered at the read):
+            // log only what is still new, and move the cursor in the same step.
+            for record in batch where (record.seq ?? 0) > (transitionLogCursor ?? 0) {
+                logger.log(
+                    level: TransitionWords.level(record), "\(TransitionWords.sentence(record))",
+                    metadata: [
+                        "issue_id": "\(record.issueId)", "issue_identifier": "\(record.identifier)", "event": "\(record.event.rawValue)",
+                        "from": "\(record.fromState.rawValue)", "to": "\(record.toState.rawValue)", "seq": "\(record.seq ?? 0)",
+                    ])
+                transitionLogCursor = record.seq
+            }
+            if batch.count < 256 { return }
+        }
     }
 
-    func logTransition(_ committed: CommittedTransition) {
-        logger.info(
-            "transition",
-            metadata: [
-                "issue_id": "\(committed.record.issueId)", "issue_identifier": "\(committed.record.identifier)",
-                "event": "\(committed.record.event.rawValue)", "from": "\(committed.record.fromState.rawValue)",
-                "to": "\(committed.record.toState.rawValue)", "seq": "\(committed.record.seq ?? 0)",
-            ])
+    /// Follows the transition log until cancelled, logging each transition as it commits.
+    public nonisolated func logTransitions() async {
+        while !Task.isCancelled {
+            let generation = store.changes.generation
+            await logNewTransitions()
+            await store.changes.wait(after: generation)
+        }
+    }
+
+    /// Where the transition log starts: what was committed before this daemon started is history.
+    func startTransitionLog() async {
+        guard transitionLogCursor == nil else { return }
+        transitionLogCursor =
+            (try? await store.read { db in try Int64.fetchOne(db, sql: #"SELECT COALESCE(MAX(seq), 0) FROM "transition""#) }) ?? 0
     }
 }

@@ -9,6 +9,10 @@ struct RunBook: Sendable, Hashable {
     struct Run: Sendable, Hashable {
         var identifier: String
         var phase: Phase
+        /// The issue's tracker state (normalized) when the run started: the per-state slot it holds
+        /// while its row no longer says so (the issue was released, cancelled or deleted and the
+        /// agent is still exiting).
+        var trackerState = ""
         var sessionId: Int64?
         var startedAt: Date
         /// The last sign of life: agent output, or the moment an operator answered.
@@ -23,10 +27,30 @@ struct RunBook: Sendable, Hashable {
         /// person, and the time it waits is not silence.
         var awaiting: [String] = []
         var stopReason: String?
+        /// How the run ended, judged once (``conclude(_:_:)``); later stop requests change nothing.
+        var verdict: Verdict?
         /// Telemetry not yet written to the session row.
         var dirty = false
         /// Work that must wait until the run is gone.
         var afterEnd: [AfterEnd] = []
+    }
+
+    /// What a run's end means for its issue, decided once.
+    enum Verdict: Sendable, Hashable {
+        /// The run completed `turns` turns: `run_ended` with the tracker standing.
+        case completed(turns: Int)
+        /// The run failed: `run_failed` with the reason.
+        case failed(String)
+        /// The run was stopped for its silence: `run_failed` with the stop's reason.
+        case stalled(String)
+        /// A stop was asked for before the run ended: the transition (or the shutdown) that asked
+        /// for it decided, and the run's own ending is not applied.
+        case stopped(String)
+
+        /// Whether the run's own ending is applied (not a stop someone else decided).
+        var isOwnEnding: Bool {
+            if case .stopped = self { false } else { true }
+        }
     }
 
     enum AfterEnd: Sendable, Hashable {
@@ -49,9 +73,10 @@ struct RunBook: Sendable, Hashable {
     var isEmpty: Bool { runs.isEmpty }
 
     /// Registers a run. Returns false, changing nothing, while a run of the issue is still live.
-    mutating func register(_ issueId: Int64, identifier: String, phase: Phase, at now: Date) -> Bool {
+    mutating func register(_ issueId: Int64, identifier: String, phase: Phase, trackerState: String = "", at now: Date) -> Bool {
         guard runs[issueId] == nil else { return false }
-        runs[issueId] = Run(identifier: identifier, phase: phase, startedAt: now, lastActivity: now)
+        runs[issueId] = Run(
+            identifier: identifier, phase: phase, trackerState: normalizedTrackerState(trackerState), startedAt: now, lastActivity: now)
         return true
     }
 
@@ -92,9 +117,10 @@ struct RunBook: Sendable, Hashable {
         return actions
     }
 
-    /// Asks a live run to stop; the first reason wins and a second request does nothing.
+    /// Asks a live run to stop; the first reason wins and a second request does nothing, as does a
+    /// request after the run's ending was judged.
     mutating func stop(_ issueId: Int64, reason: String) -> [Action] {
-        guard runs[issueId] != nil, runs[issueId]?.stopReason == nil else { return [] }
+        guard let run = runs[issueId], run.stopReason == nil, run.verdict == nil else { return [] }
         runs[issueId]?.stopReason = reason
         return [.stop(issueId: issueId, reason: reason)]
     }
@@ -104,6 +130,33 @@ struct RunBook: Sendable, Hashable {
         guard runs[issueId] != nil else { return [Self.action(for: work, issueId)] }
         if runs[issueId]?.afterEnd.contains(work) == false { runs[issueId]?.afterEnd.append(work) }
         return []
+    }
+
+    /// Judges the run's ending, once: a stop asked for before the run ended wins (a stall is a
+    /// failure to retry; any other stop was decided by whoever asked), else the run's own ending.
+    /// A run that failed while the daemon was shutting it down is interrupted, never also failed.
+    mutating func conclude(_ issueId: Int64, _ ending: AgentRunEnding) -> Verdict {
+        if let verdict = runs[issueId]?.verdict { return verdict }
+        let verdict: Verdict
+        switch (runs[issueId]?.stopReason, ending) {
+        case (let reason?, _) where reason.hasPrefix("stalled"): verdict = .stalled(reason)
+        case (let reason?, _): verdict = .stopped(reason)
+        case (nil, .completed(let turns)): verdict = .completed(turns: turns)
+        case (nil, .failed(let reason)): verdict = .failed(reason)
+        case (nil, .stopped): verdict = .stopped("requested")
+        }
+        runs[issueId]?.verdict = verdict
+        return verdict
+    }
+
+    /// Slots held per tracker state: `claimed` (issue id → normalized tracker state, from the
+    /// store) plus every live run the store no longer counts. A slot frees only when its run is
+    /// gone, not when its row changes or disappears.
+    func slots(claimed: [Int64: String]) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for (_, state) in claimed { counts[state, default: 0] += 1 }
+        for (issueId, run) in runs where claimed[issueId] == nil { counts[run.trackerState, default: 0] += 1 }
+        return counts
     }
 
     /// The run is gone (its process exited, its session closed): returns the work that waited.
@@ -124,7 +177,8 @@ struct RunBook: Sendable, Hashable {
         guard limitMs > 0 else { return [] }
         var actions: [Action] = []
         for (issueId, run) in runs.sorted(by: { $0.key < $1.key })
-        where run.awaiting.isEmpty && run.stopReason == nil && now.timeIntervalSince(run.lastActivity) * 1000 > Double(limitMs) {
+        where run.awaiting.isEmpty && run.stopReason == nil && run.verdict == nil && now.timeIntervalSince(run.lastActivity) * 1000 > Double(limitMs)
+        {
             actions += stop(issueId, reason: "stalled: no agent activity for \(limitMs) ms")
         }
         return actions
@@ -133,7 +187,7 @@ struct RunBook: Sendable, Hashable {
     /// When the next run would stall, if nothing happens meanwhile.
     func nextStall(limitMs: Int) -> Date? {
         guard limitMs > 0 else { return nil }
-        return runs.values.filter { $0.awaiting.isEmpty && $0.stopReason == nil }.map(\.lastActivity).min()
+        return runs.values.filter { $0.awaiting.isEmpty && $0.stopReason == nil && $0.verdict == nil }.map(\.lastActivity).min()
             .map { $0.addingTimeInterval(Double(limitMs) / 1000 + 0.001) }
     }
 

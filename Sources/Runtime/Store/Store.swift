@@ -28,19 +28,71 @@ public final class Store: Sendable {
         self.storeId = storeId
     }
 
-    /// Opens (creating if needed) and migrates the store at `path`.
+    /// maestro's `PRAGMA application_id` ("MAES"), set on the stores it creates: a SQLite file
+    /// marked by another application is never taken for an empty store of ours.
+    package static let applicationId: Int32 = 0x4D41_4553
+
+    /// Opens (creating if needed, unless `create` is false) and migrates the store at `path`.
     ///
-    /// A file that is not SQLite, a SQLite file maestro did not create, a store written by a newer
-    /// maestro, or a read-only file is refused before anything writes to it.
+    /// A file that is not SQLite, a SQLite file maestro did not create (or that another
+    /// application marked), a store written by a newer maestro, a read-only file or directory, a
+    /// directory, and an empty path or one ending in `/` are refused before anything writes, and a
+    /// refused open leaves no file behind. With `create` false, a missing or empty file is refused
+    /// with ``StoreError/noDatabase(path:)``: reading never creates a database.
     /// - Throws: ``StoreError``.
-    public static func open(path: String) throws(StoreError) -> Store {
-        let url = URL(fileURLWithPath: path).standardizedFileURL
+    public static func open(path: String, create: Bool = true) throws(StoreError) -> Store {
+        let url = try checkedLocation(path, create: create)
+        let leftovers = Leftovers(around: url.path)
         do {
-            try FileManager.default.createDirectory(
-                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            return try openChecked(url)
+        } catch {
+            leftovers.removeNew()
+            throw error
+        }
+    }
+
+    /// Refuses a path that cannot name a database file (empty, ending in `/`, a directory) without
+    /// touching anything; returns the file's canonical location. `maestro run` asks before it
+    /// takes its lock beside the file.
+    @discardableResult
+    public static func checkPath(_ path: String) throws(StoreError) -> String {
+        guard !path.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw .cannotOpen(path: path, reason: "the database path is empty; name a file, e.g. .maestro/maestro.sqlite")
+        }
+        guard !path.hasSuffix("/") else {
+            throw .cannotOpen(path: path, reason: "the path ends with '/', which names a directory; name the database file")
+        }
+        let url = URL(fileURLWithPath: CanonicalPath.of(path))
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw .cannotOpen(path: url.path, reason: "it is a directory; name the database file, e.g. \(url.path)/maestro.sqlite")
+        }
+        return url.path
+    }
+
+    /// The file `path` names, after the refusals that need no SQLite: a bad path, a directory, a
+    /// missing database for a read, an unwritable place. Creates the directory when creating.
+    private static func checkedLocation(_ path: String, create: Bool) throws(StoreError) -> URL {
+        let url = URL(fileURLWithPath: try checkPath(path))
+        let exists = FileManager.default.fileExists(atPath: url.path)
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        if !create, !exists || size == 0 { throw .noDatabase(path: url.path) }
+        let directory = url.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
             throw .cannotOpen(path: url.path, reason: "cannot create its directory: \(error.localizedDescription)")
         }
+        // A new or empty file must be written at once, so its place must be writable (WAL needs the
+        // directory too); a non-empty one is judged by `inspectExisting` first (a foreign file
+        // is foreign whether or not it is writable).
+        if size == 0, access(directory.path, W_OK) != 0 || (exists && access(url.path, W_OK) != 0) {
+            throw .readOnly(path: url.path)
+        }
+        return url
+    }
+
+    private static func openChecked(_ url: URL) throws(StoreError) -> Store {
         // Processes creating or migrating a store at once (a daemon and a CLI, say) take turns:
         // switching to WAL and a migration are not safe to race. A current store needs no turn, and a
         // refused file gets no lock file beside it.
@@ -65,6 +117,9 @@ public final class Store: Sendable {
             let pool = try DatabasePool(path: url.path, configuration: configuration)
             try StoreMigrations.migrator.migrate(pool)
             let storeId = try pool.write { db -> String in
+                if try Int32.fetchOne(db, sql: "PRAGMA application_id") == 0 {
+                    try db.execute(sql: "PRAGMA application_id = \(applicationId)")
+                }
                 if let existing = try String.fetchOne(db, sql: "SELECT value FROM metadata WHERE key = 'storeId'") {
                     return existing
                 }
@@ -99,14 +154,18 @@ public final class Store: Sendable {
         configuration.busyMode = .timeout(10)
         let tables: Set<String>
         let applied: [String]
+        let marks: (application: Int32, user: Int32)
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
-            (tables, applied) = try queue.read { db in
+            (tables, applied, marks) = try queue.read { db in
                 let names = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))
                 let migrations =
                     names.contains("grdb_migrations")
                     ? try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") : []
-                return (names, migrations)
+                let marks = (
+                    try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0, try Int32.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+                )
+                return (names, migrations, marks)
             }
             try queue.close()
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
@@ -114,7 +173,12 @@ public final class Store: Sendable {
         } catch {
             throw .cannotOpen(path: path, reason: "\(error)")
         }
-        if tables.isEmpty { return .incomplete }
+        // Another application's mark, even on a file without tables: not ours to take over.
+        if marks.application != 0, marks.application != applicationId { throw .foreignDatabase(path: path) }
+        if tables.isEmpty {
+            if marks.user != 0 { throw .foreignDatabase(path: path) }
+            return .incomplete
+        }
         // A store another process is creating right now has the migrations table but may not have
         // committed `v1` yet; a GRDB database of another app has migrations, but never our first.
         guard tables.contains("grdb_migrations") else { throw .foreignDatabase(path: path) }
@@ -154,10 +218,6 @@ public final class Store: Sendable {
         }
     }
 
-    private static func holdsData(_ path: String) -> Bool {
-        ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) > 0
-    }
-
     // MARK: - Access
 
     /// A read in a snapshot.
@@ -190,4 +250,28 @@ public final class Store: Sendable {
 
     /// The default database path: `.maestro/maestro.sqlite` in the current directory.
     public static let defaultPath = ".maestro/maestro.sqlite"
+}
+
+/// The files an open may create beside the database (the file itself, its WAL and shared-memory
+/// files, the setup lock); a refused open removes those that were not there before it and hold no
+/// data: an empty database file, an empty WAL with its shared memory (a read-only look at another
+/// application's WAL database creates both), the setup lock.
+private struct Leftovers {
+    let path: String
+    let new: Set<String>
+
+    init(around path: String) {
+        self.path = path
+        new = Set([path, path + "-wal", path + "-shm", path + ".setup-lock"].filter { !FileManager.default.fileExists(atPath: $0) })
+    }
+
+    func removeNew() {
+        func empty(_ file: String) -> Bool { ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0) == 0 }
+        var removable = new.filter { $0 == path + ".setup-lock" || ($0 == path && empty($0)) }
+        if new.contains(path + "-wal"), empty(path + "-wal") {
+            removable.insert(path + "-wal")
+            if new.contains(path + "-shm") { removable.insert(path + "-shm") }
+        }
+        for file in removable { try? FileManager.default.removeItem(atPath: file) }
+    }
 }

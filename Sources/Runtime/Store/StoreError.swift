@@ -5,6 +5,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case newerSchema(path: String, unknownMigrations: [String])
     case readOnly(path: String)
     case cannotOpen(path: String, reason: String)
+    /// A read found no database: nothing is created by reading.
+    case noDatabase(path: String)
     case projectNotFound(String)
     case issueNotFound(String)
     case duplicateProject(String)
@@ -19,6 +21,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .newerSchema: "newer_schema"
         case .readOnly: "read_only_database"
         case .cannotOpen: "cannot_open_database"
+        case .noDatabase: "no_database"
         case .projectNotFound: "project_not_found"
         case .issueNotFound: "issue_not_found"
         case .duplicateProject: "duplicate_project"
@@ -37,6 +40,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "'\(path)' was written by a newer maestro (unknown migrations: \(unknown.joined(separator: ", "))); upgrade maestro"
         case .readOnly(let path): "'\(path)' is read-only; maestro needs to write its database"
         case .cannotOpen(let path, let reason): "cannot open '\(path)': \(reason)"
+        case .noDatabase(let path):
+            "no maestro database at '\(path)'; create one with `maestro project create NAME`, or name one with --db or MAESTRO_DB"
         case .projectNotFound(let name): "no project '\(name)'"
         case .issueNotFound(let identifier): "no issue '\(identifier)'"
         case .duplicateProject(let name): "a project named or keyed '\(name)' already exists"

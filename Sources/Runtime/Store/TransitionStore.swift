@@ -6,10 +6,13 @@ package import StateMachine
 package struct TransitionFacts: Sendable, Hashable {
     package var standing: TrackerStanding
     package var slotAvailable: Bool
+    /// The budget usage, for the events that may start a run.
+    package var usage: BudgetUsage
 
-    package init(standing: TrackerStanding = .fitsPhase, slotAvailable: Bool = true) {
+    package init(standing: TrackerStanding = .fitsPhase, slotAvailable: Bool = true, usage: BudgetUsage = .zero) {
         self.standing = standing
         self.slotAvailable = slotAvailable
+        self.usage = usage
     }
 }
 
@@ -79,7 +82,7 @@ package enum TransitionStore {
         }
         let context = TransitionContext(
             phase: current.phase, standing: facts.standing, slotAvailable: facts.slotAvailable,
-            failures: current.attempt, blockReason: current.blockReason)
+            failures: current.attempt, blockReason: current.blockReason, usage: facts.usage)
         let step: Step
         switch machine.step(from: current.state, on: event, context: context) {
         case .failure(let rejection): return .rejected(rejection)
@@ -92,7 +95,12 @@ package enum TransitionStore {
         next.phase = step.phase
         next.blockReason = step.blockReason
         next.dueAt = step.dueInMs.map { now.addingTimeInterval(Double($0) / 1000) }
-        if let error { next.lastError = error }
+        if let error {
+            next.lastError = error
+        } else if step.blockReason == .budgetExhausted, current.blockReason != .budgetExhausted {
+            // The operator needs to know which limit was reached before lifting it.
+            next.lastError = machine.policy.budget.spentDescription(facts.usage)
+        }
 
         // Compare-and-set: the row must still be what the machine saw.
         try db.cachedStatement(

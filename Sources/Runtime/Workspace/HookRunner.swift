@@ -35,12 +35,23 @@ private final class HookDeadline: Sendable {
 
 /// The result of one hook run.
 public struct HookResult: Sendable, Hashable {
-    public enum Status: Sendable, Hashable {
+    public enum Status: Sendable, Hashable, CustomStringConvertible {
         case succeeded
         case failed(exitCode: Int32)
         case signaled(Int32)
         case timedOut
         case launchFailed(String)
+
+        /// In words, for logs and errors: `exited with code 7`.
+        public var description: String {
+            switch self {
+            case .succeeded: "succeeded"
+            case .failed(let code): "exited with code \(code)"
+            case .signaled(let signal): "killed by signal \(signal)"
+            case .timedOut: "timed out (hooks.timeout_ms)"
+            case .launchFailed(let reason): "could not start: \(reason)"
+            }
+        }
     }
 
     public var hook: String
@@ -53,8 +64,13 @@ public struct HookResult: Sendable, Hashable {
 
     /// One line for logs: status and the output's tail, truncated.
     public var summary: String {
-        let tail = output.suffix(400).replacingOccurrences(of: "\n", with: " | ")
-        return "hook=\(hook) status=\(status) output=\"\(tail)\""
+        "hook=\(hook) status=\(status) output=\"\(outputTail)\""
+    }
+
+    /// The end of what the hook printed (stdout then stderr), on one line: where a failing hook
+    /// says why.
+    public var outputTail: String {
+        String(output.trimmingCharacters(in: .whitespacesAndNewlines).suffix(400)).replacingOccurrences(of: "\n", with: " | ")
     }
 }
 

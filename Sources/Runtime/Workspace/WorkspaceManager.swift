@@ -13,7 +13,8 @@ public enum WorkspaceError: Error, Sendable, Equatable, CustomStringConvertible 
         case .outsideRoot(let path, let root): "workspace \(path) resolves outside the workspace root \(root)"
         case .notADirectory(let path): "\(path) exists and is not a directory; maestro leaves it alone"
         case .cannotCreate(let path, let reason): "cannot create workspace \(path): \(reason)"
-        case .hookFailed(let result): "\(result.hook) hook failed: \(result.status)"
+        case .hookFailed(let result):
+            "\(result.hook) hook failed: \(result.status)" + (result.outputTail.isEmpty ? "" : ": \(result.outputTail)")
         }
     }
 }

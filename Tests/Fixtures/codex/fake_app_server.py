@@ -739,6 +739,17 @@ class FakeAppServer:
             sys.stdout.buffer.flush()
         self.recorder.event("flood", count=step["count"])
 
+    def op_spew(self, step):
+        """Write a line that is not the protocol (`text`, default `garbage`) forever, as fast as the
+        pipe takes it, on stdout (or `stream: stderr`): a hostile agent. Ends with the process."""
+        stream = sys.stderr.buffer if step.get("stream") == "stderr" else sys.stdout.buffer
+        chunk = ((step.get("text", "garbage") + "\n") * 512).encode("utf-8")
+        self.recorder.event("spew", stream=step.get("stream", "stdout"))
+        while True:
+            with self.out_lock:
+                stream.write(chunk)
+                stream.flush()
+
     def op_stderr(self, step):
         sys.stderr.write(step["text"] + "\n")
         sys.stderr.flush()

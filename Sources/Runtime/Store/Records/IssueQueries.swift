@@ -22,13 +22,13 @@ extension IssueRecord {
             .select(min(Column("dueAt")), as: Date.self).fetchOne(db)
     }
 
-    /// Issues holding a slot (preparing, in an agent phase, or blocked with a live run), counted by
-    /// normalized tracker state.
-    package static func claimedCounts(agentReview: Bool, _ db: Database) throws -> [String: Int] {
+    /// Issues holding a slot by their lifecycle state (preparing, in an agent phase, or blocked with
+    /// a live run): id → normalized tracker state.
+    package static func claimed(agentReview: Bool, _ db: Database) throws -> [Int64: String] {
         let states: [LifecycleState] = agentReview ? [.workspace, .running, .review, .done] : [.workspace, .running, .done]
-        return try withPossibleRun(in: states).fetchAll(db).reduce(into: [:]) { counts, issue in
-            counts[normalizedTrackerState(issue.trackerState), default: 0] += 1
-        }
+        return Dictionary(
+            try withPossibleRun(in: states).fetchAll(db).map { ($0.id ?? 0, normalizedTrackerState($0.trackerState)) },
+            uniquingKeysWith: { first, _ in first })
     }
 
     /// Issues a dead daemon may have left with a live run.
