@@ -475,7 +475,7 @@ import WorkflowParser
     }
 
     @Test func aMissingResponseTimesOutAfterTheReadTimeout() async throws {
-        let run = try await runFake("no-response", configure: { $0.codex.readTimeoutMs = 3_000 })
+        let run = try await runFake("no-response", configure: { $0.codex.readTimeoutMs = 6_000 })  // initialize must still be answered on a loaded machine
         defer { run.workspace.remove() }
         #expect(run.outcome.ending == .failed(.responseTimeout(method: "thread/start")))
         #expect(run.recordEvents.contains("ignored"))
