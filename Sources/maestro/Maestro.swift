@@ -10,7 +10,7 @@ struct Maestro: AsyncParsableCommand {
             Exit codes: 0 success, 1 invalid workflow or failed command, 2 usage error.
             """,
         version: "0.1.0",
-        subcommands: [ValidateCommand.self, GraphCommand.self, RunCommand.self, ProjectCommand.self, IssueCommand.self]
+        subcommands: [ValidateCommand.self, GraphCommand.self, RunCommand.self, MCPCommand.self, ProjectCommand.self, IssueCommand.self]
     )
 }
 

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Runtime
 import StateMachine
+import Transports
 import WorkflowParser
 
 struct RunCommand: AsyncParsableCommand {
@@ -86,7 +87,9 @@ struct RunCommand: AsyncParsableCommand {
             "  codex:      \(workflow.config.codex.command)",
         ]
         printError(banner.joined(separator: "\n"))
-        let daemon = Daemon(orchestrator: orchestrator, logger: logger)
+        let mcp = MCPService(
+            api: RuntimeAPI(board: board, providers: providers, live: orchestrator), version: Maestro.configuration.version, logger: logger)
+        let daemon = Daemon(orchestrator: orchestrator, services: [mcp], logger: logger)
         do {
             try await daemon.run(until: signals)
         } catch is Daemon.ForcedStop {
