@@ -93,6 +93,13 @@ import Transports
                 let found = try await client.succeed(
                     "list_issues", ["search": "FEATURE", "lifecycle": "released", "label": "bug", "state": "backlog"])
                 #expect(found.items.map { $0["identifier"] as? String } == ["KAN-3"])
+                let newest = try await client.succeed("list_issues", ["sort": "created", "limit": 2])
+                #expect(newest.items.map { $0["identifier"] as? String } == ["KAN-3", "KAN-2"])
+                let older = try await client.succeed(
+                    "list_issues", ["sort": "created", "limit": 2, "cursor": .string(newest.object["next_cursor"] as? String ?? "")])
+                #expect(older.items.map { $0["identifier"] as? String } == ["KAN-1"])
+                try await client.fail("list_issues", ["sort": "updated", "cursor": .string(cursor)], code: "invalid_value")
+                try await client.fail("list_issues", ["sort": "random"], code: "invalid_value")
                 try await client.fail("list_issues", ["lifecycle": "sleeping"], code: "invalid_value")
                 try await client.fail("list_issues", ["limit": 0], code: "invalid_value")
                 try await client.fail("list_issues", ["cursor": "garbage"], code: "invalid_value")

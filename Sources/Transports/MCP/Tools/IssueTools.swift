@@ -8,7 +8,7 @@ extension ToolCatalog {
     static let issueTools: [ToolSpec] = [
         ToolSpec(
             "list_issues",
-            "Issues in dispatch order (priority 1-4, none last; oldest first; identifier), filtered, one page at a time: pass next_cursor back as cursor.",
+            "Issues, filtered and sorted, one page at a time: pass next_cursor back as cursor (with the same sort).",
             parameters: [
                 .string("project", "A project's key or name."),
                 .string("state", "A tracker state (a kanban column)."),
@@ -17,6 +17,9 @@ extension ToolCatalog {
                 .string("search", "Text the identifier or title contains (case-insensitive)."),
                 .integer("limit", min: 1, max: 500, "Issues per page; default 50."),
                 .string("cursor", "The next_cursor of the previous page."),
+                .choice(
+                    "sort", IssueOrder.allCases.map(\.rawValue),
+                    "dispatch (default: priority 1-4, none last, oldest first), created (newest first), updated (most recent first) or identifier."),
             ],
             readOnly: true
         ) { arguments, context in
@@ -24,7 +27,8 @@ extension ToolCatalog {
                 IssueQuery(
                     project: arguments.string("project"), state: arguments.string("state"),
                     lifecycle: arguments.string("lifecycle").flatMap(LifecycleState.init(rawValue:)), label: arguments.string("label"),
-                    search: arguments.string("search"), limit: arguments.int("limit") ?? 50, cursor: arguments.string("cursor")))
+                    search: arguments.string("search"), limit: arguments.int("limit") ?? 50, cursor: arguments.string("cursor"),
+                    order: arguments.string("sort").flatMap(IssueOrder.init(rawValue:)) ?? .dispatch))
         },
         ToolSpec("get_issue", "One issue: its tracker facts and its lifecycle.", parameters: [identifier], readOnly: true) { arguments, context in
             try await context.api.issue(arguments.text("identifier"))
