@@ -24,6 +24,7 @@ import Transports
                 #expect(extra == "unknown argument 'verbose' for server_info; it takes none")
 
                 #expect(try await client.succeed("list_projects").list.map { $0["key"] as? String } == ["KAN", "MEM"])
+                try await client.fail("list_projects", ["all": true], code: "invalid_value")
                 let created = try await client.succeed("create_project", ["name": "New one", "key": "new", "description": "d"])
                 #expect(created.object["key"] as? String == "NEW" && created.object["provider"] as? String == "kanban")
                 let seqBefore = created.meta["change_seq"] as? Int ?? 0
@@ -39,11 +40,13 @@ import Transports
                 let renamed = try await client.succeed("update_project", ["project": "new", "name": "Renamed"])
                 #expect(renamed.object["name"] as? String == "Renamed")
                 try await client.fail("update_project", ["project": "NOPE", "name": "x"], code: "project_not_found")
+                try await client.fail("update_project", ["project": "NEW", "name": "Kanban"], code: "duplicate_project")
                 #expect(try await client.fail("update_project", ["project": "NEW"], code: "invalid_value").contains("'name' or 'description'"))
 
                 let overview = try await client.succeed("board_overview")
                 #expect((overview.object["by_lifecycle_state"] as? [String: Int])?.count == 9)
                 #expect((overview.object["projects"] as? [Any])?.count == 3)
+                try await client.fail("board_overview", ["project": "KAN"], code: "invalid_value")
 
                 #expect(try await client.succeed("delete_project", ["project": "Renamed"]).object["key"] as? String == "NEW")
                 try await client.fail("delete_project", ["project": "NEW"], code: "project_not_found")
@@ -76,6 +79,7 @@ import Transports
                 try await client.fail("create_issue", ["project": "NOPE", "title": "x"], code: "project_not_found")
                 try await client.fail("create_issue", ["project": "KAN", "title": "x", "blocked_by": ["KAN-99"]], code: "issue_not_found")
                 try await client.fail("create_issue", ["project": "KAN", "title": "x", "labels": "bug"], code: "invalid_value")
+                try await client.fail("create_issue", ["project": "KAN", "title": "x", "blocked_by": ["KAN-4"]], code: "blocker_cycle")
 
                 let issue = try await client.succeed("get_issue", ["identifier": "kan-1"])
                 #expect(
@@ -125,6 +129,9 @@ import Transports
                 try await client.fail("update_issue", ["identifier": "KAN-1", "clear_priority": "yes"], code: "invalid_value")
                 try await client.fail("update_issue", ["identifier": "KAN-9", "title": "x"], code: "issue_not_found")
                 try await client.fail("update_issue", ["identifier": "MEM-1", "title": "x"], code: "unsupported_by_provider")
+                try await client.succeed("update_issue", ["identifier": "KAN-1", "add_blockers": ["KAN-3"]])
+                try await client.fail("update_issue", ["identifier": "KAN-3", "add_blockers": ["KAN-1"]], code: "blocker_cycle")
+                try await client.succeed("update_issue", ["identifier": "KAN-1", "remove_blockers": ["KAN-3"]])
 
                 let blocked = try await client.succeed("set_blockers", ["identifier": "KAN-2", "blockers": ["kan-1", "KAN-3"]])
                 #expect((blocked.object["blocked_by"] as? [[String: Any]])?.compactMap { $0["identifier"] as? String } == ["KAN-1", "KAN-3"])
@@ -136,6 +143,7 @@ import Transports
                 try await client.fail("set_blockers", ["identifier": "KAN-3", "blockers": ["KAN-2"]], code: "blocker_cycle")
                 try await client.fail("set_blockers", ["identifier": "KAN-2", "blockers": ["KAN-77"]], code: "issue_not_found")
                 try await client.fail("set_blockers", ["identifier": "KAN-2"], code: "invalid_value")
+                try await client.fail("set_blockers", ["identifier": "MEM-1", "blockers": ["KAN-1"]], code: "unsupported_by_provider")
                 try await client.fail("update_issue", ["identifier": "KAN-2", "remove_blockers": ["KAN-1"]], code: "invalid_value")
                 let none = try await client.succeed("set_blockers", ["identifier": "KAN-2", "blockers": []])
                 #expect((none.object["blocked_by"] as? [Any])?.isEmpty == true)
@@ -144,6 +152,7 @@ import Transports
                 #expect(moved.object["state"] as? String == "cancelled")
                 try await client.fail("move_issue", ["identifier": "KAN-3", "state": "shipped"], code: "invalid_state")
                 try await client.fail("move_issue", ["identifier": "KAN-3"], code: "invalid_value")
+                try await client.fail("move_issue", ["identifier": "KAN-9", "state": "todo"], code: "issue_not_found")
 
                 try await client.succeed("add_comment", ["identifier": "KAN-1", "body": "looks good", "author": "ana"])
                 let comment = try await client.succeed("add_comment", ["identifier": "KAN-1", "body": "second"])
@@ -159,6 +168,21 @@ import Transports
                 try await client.fail("delete_issue", ["identifier": "KAN-2"], code: "issue_not_found")
                 try await client.fail("delete_issue", ["identifier": "MEM-1"], code: "unsupported_by_provider")
                 try await client.fail("delete_issue", ["identifier": 2], code: "invalid_value")
+            }
+        }
+    }
+
+    /// A project whose tracker this maestro lacks (written by another build, say): its commands
+    /// say so.
+    @Test func aProjectOfAnUnknownTrackerIsRefused() async throws {
+        let harness = try await MCPHarness()
+        defer { harness.cleanup() }
+        _ = try await harness.board.createProject(NewProject(name: "Ghost", key: "GH", provider: "ghost"))
+        try await harness.serving { entry in
+            try await MCPTestClient.with(entry.socket) { client in
+                try await client.fail("create_issue", ["project": "GH", "title": "x"], code: "unknown_provider")
+                try await client.fail("delete_project", ["project": "GH"], code: "unknown_provider")
+                #expect(try await client.succeed("list_projects").list.contains { $0["provider"] as? String == "ghost" })
             }
         }
     }

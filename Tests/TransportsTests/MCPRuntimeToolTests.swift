@@ -31,6 +31,12 @@ import WorkflowParser
                 #expect((retried.object["transition"] as? [String: Any])?["from"] as? String == "released")
                 try await client.succeed("cancel_issue", ["identifier": "KAN-1"])
                 try await client.fail("retry_issue", ["identifier": "KAN-9"], code: "issue_not_found")
+                try await client.fail("retry_issue", [:], code: "invalid_value")
+                try await client.fail("resume_issue", ["identifier": "KAN-9"], code: "issue_not_found")
+                try await client.fail("resume_issue", ["identifier": "KAN-1", "wait_seconds": "5"], code: "invalid_value")
+                try await client.fail("answer_blocked", ["identifier": "KAN-9", "answer": "x"], code: "issue_not_found")
+                let again = try await client.tool("cancel_issue", ["identifier": "KAN-1"])
+                #expect(again.isError && again.code != nil, "a released issue cannot be cancelled again: \(again.text)")
                 try await client.fail("pause_issue", ["identifier": "KAN-1", "wait_seconds": 61], code: "invalid_value")
                 try await client.fail("cancel_issue", [:], code: "invalid_value")
 
@@ -105,6 +111,8 @@ import WorkflowParser
                 #expect(workflow.object["revision"] as? Int == 1 && (workflow.object["path"] as? String)?.hasSuffix("WORKFLOW.md") == true)
                 try await client.fail("workflow_status", ["x": 1], code: "invalid_value")
                 #expect(try await client.succeed("refresh").object["coalesced"] is Bool)
+                try await client.fail("refresh", ["now": true], code: "invalid_value")
+                try await client.fail("get_runtime_snapshot", ["x": 1], code: "invalid_value")
             }
         }
     }
@@ -166,8 +174,10 @@ import WorkflowParser
         try await harness.serving(orchestrator: false) { entry in
             try await MCPTestClient.with(entry.socket) { client in
                 try await client.succeed("create_issue", ["project": "KAN", "title": "x", "state": "backlog"])
-                let message = try await client.fail("pause_issue", ["identifier": "KAN-1", "wait_seconds": 0], code: "command_pending")
-                #expect(message.contains("stays queued"))
+                for tool in ["pause_issue", "resume_issue", "retry_issue", "cancel_issue"] {
+                    let message = try await client.fail(tool, ["identifier": "KAN-1", "wait_seconds": 0], code: "command_pending")
+                    #expect(message.contains("stays queued"))
+                }
             }
         }
     }
