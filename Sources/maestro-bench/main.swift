@@ -8,6 +8,7 @@ import WorkflowParser
 //   .build/release/maestro-bench validate [WORKFLOW.md] [--runs N]   (and see the usage text below)
 //   .build/release/maestro-bench runner-start [--runs N]   Codex runner start-up, fake app-server (RunnerBench.swift)
 //   .build/release/maestro-bench runner-cpu [--runs N]     Codex runner CPU per 10,000 notifications
+//   .build/release/maestro-bench mcp-roundtrip [--runs N]  tool calls through `maestro mcp` (MCPBench.swift)
 //
 // `validate` measures loading + compiling in-process, then the full `maestro validate` process
 // (spawned from the binary beside this one), and prints medians and p90s.
@@ -101,6 +102,8 @@ do {
         try await benchTick(count: arguments.dropFirst().first.flatMap(Int.init) ?? 10_000)
     case "busy-agents":
         try await benchBusyAgents(count: runsGiven ? runs : 10, seconds: 8)
+    case "mcp-roundtrip":
+        try await benchMCPRoundTrip(runs: runsGiven ? runs : 1000)
     case "idle":
         try await benchIdle(seconds: runsGiven ? runs : 10)
     case "contend" where arguments.count == 4:
@@ -119,6 +122,7 @@ do {
                    maestro-bench tick [COUNT]
                    maestro-bench busy-agents [--runs AGENTS]      (from the repository root)
                    maestro-bench idle [--runs SECONDS]
+                   maestro-bench mcp-roundtrip [--runs N]        (from the repository root)
             """)
         throw BenchError.usage
     }
