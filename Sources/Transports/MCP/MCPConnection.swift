@@ -16,7 +16,20 @@ struct MCPConnection: Sendable {
     let logger: Logger
     var drainLimit: Duration = .seconds(5)
 
-    func serve(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+    /// Serves one accepted connection (not reading yet: see ``MCPService``).
+    func serve(_ accepted: any Channel) async {
+        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        do {
+            channel = try await accepted.eventLoop.submit {
+                let wrapped = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: accepted)
+                // The handlers are in place: reading may start, and nothing after this may throw.
+                try? accepted.syncOptions?.setOption(.autoRead, value: true)
+                return wrapped
+            }.get()
+        } catch {
+            accepted.close(promise: nil)
+            return
+        }
         do {
             try await channel.executeThenClose { inbound, outbound in
                 let ledger = InFlightLedger()

@@ -144,7 +144,9 @@ async def session_checks(ns: argparse.Namespace, env: dict[str, str], first: Dae
             # A graceful restart: the next read works, and the subscription is replayed with a hint.
             while not updates.empty():
                 updates.get_nowait()
-            check(daemon.stop() == 0, "the first daemon stops on SIGTERM with status 0")
+            status = daemon.stop()
+            if not check(status == 0, f"the first daemon stops on SIGTERM with status 0 (got {status})"):
+                print(daemon.tail(), file=sys.stderr)
             daemon = Daemon(ns, env, "daemon-2")
             check(daemon.wait_listening(), "the second daemon listens")
             again = envelope(await call(session, "get_issue", {"identifier": "INT-1"}, ns.timeout))
@@ -173,7 +175,8 @@ async def session_checks(ns: argparse.Namespace, env: dict[str, str], first: Dae
             result = envelope(await read)
             check(result.get("ok") is True, "the interrupted get_issue is answered by the next daemon")
             listed = envelope(await call(session, "list_issues", {"search": "never twice"}, ns.timeout))
-            check(listed.get("ok") is True and listed["data"]["items"] == [], "the interrupted create was not sent again")
+            found = [(i["identifier"], i["created_at"]) for i in listed.get("data", {}).get("items", [])]
+            check(listed.get("ok") is True and found == [], f"the interrupted create was not sent again: {listed}")
     return daemon
 
 
