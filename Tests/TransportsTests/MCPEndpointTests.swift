@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import MCP
+import NIOCore
+import NIOPosix
 import Runtime
 import ServiceLifecycle
 import Testing
@@ -116,5 +118,37 @@ import Testing
                 #expect(reply.code == "command_pending", "answered during the shutdown: \(reply.text)")
             }
         }
+    }
+
+    /// Clients that connect while the endpoint shuts down (a bridge reconnecting at that moment)
+    /// neither crash the daemon nor keep it from stopping: some are served and closed, the rest
+    /// find no socket.
+    @Test func connectionsArrivingDuringTheShutdownAreHarmless() async throws {
+        let harness = try await MCPHarness()
+        defer { harness.cleanup() }
+        try await harness.controlling(orchestrator: false) { entry, group in
+            try await withThrowingTaskGroup(of: Int.self) { clients in
+                for _ in 0..<4 {
+                    clients.addTask {
+                        var connected = 0
+                        for _ in 0..<200 {
+                            guard
+                                let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                                    .connectTimeout(.seconds(2)).connect(unixDomainSocketPath: entry.socket).get()
+                            else { break }
+                            connected += 1
+                            channel.close(promise: nil)
+                        }
+                        return connected
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(20))
+                await group.triggerGracefulShutdown()
+                var total = 0
+                while let count = try await clients.next() { total += count }
+                #expect(total > 0)
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: harness.endpoint.socketPath))
     }
 }
