@@ -100,7 +100,9 @@ public struct MCPEndpoint: Sendable, Hashable {
 
 /// Why the private endpoint cannot be served.
 public enum MCPEndpointError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The socket's path (given) exceeds what `sun_path` holds.
     case socketPathTooLong(String)
+    /// The directory (first) cannot be used, and why (second).
     case unusableDirectory(String, String)
 
     public var description: String {
