@@ -118,7 +118,8 @@ import Transports
         let environment = harness.environment.merging(["PATH": "/usr/bin:/bin"]) { first, _ in first }
         let database = harness.store.path
         let result = try await harness.serving { _ in
-            try await Self.run(Self.maestro.path, ["mcp", "--db", database], environment: environment, input: requests, limit: .seconds(60))
+            // Generous: the daemon answering is this test process, which a busy suite can stall.
+            try await Self.run(Self.maestro.path, ["mcp", "--db", database], environment: environment, input: requests, limit: .seconds(300))
         }
         #expect(result.status == 0 && result.error.isEmpty, "\(result.error)")
         let ids = result.output.split(separator: "\n").compactMap { line in
