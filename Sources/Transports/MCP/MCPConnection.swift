@@ -16,61 +16,45 @@ struct MCPConnection: Sendable {
     let logger: Logger
     var drainLimit: Duration = .seconds(5)
 
-    /// Serves one accepted connection (not reading yet: see ``MCPService``).
-    func serve(_ accepted: any Channel) async {
-        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+    func serve(_ connection: AcceptedConnection) async {
+        let ledger = InFlightLedger()
+        let transport = MCPLineTransport(write: { try await connection.write($0) }, ledger: ledger, logger: logger)
+        let subscriptions = SubscriptionSet()
+        let server = await makeServer(subscriptions: subscriptions)
         do {
-            channel = try await accepted.eventLoop.submit {
-                let wrapped = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: accepted)
-                // The handlers are in place: reading may start, and nothing after this may throw.
-                try? accepted.syncOptions?.setOption(.autoRead, value: true)
-                return wrapped
-            }.get()
+            try await server.start(transport: transport)
         } catch {
-            accepted.close(promise: nil)
+            logger.debug("mcp connection did not start", metadata: ["error": "\(error)"])
+            await connection.close()
             return
         }
-        do {
-            try await channel.executeThenClose { inbound, outbound in
-                let ledger = InFlightLedger()
-                let transport = MCPLineTransport(writer: outbound, ledger: ledger, logger: logger)
-                let subscriptions = SubscriptionSet()
-                let server = await makeServer(subscriptions: subscriptions)
-                try await server.start(transport: transport)
-                let closing = Flag()
-                await withTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        var lines = LineSplitter()
-                        do {
-                            for try await buffer in inbound where !closing.isSet {
-                                for line in lines.append(buffer) { transport.deliver(line) }
-                            }
-                        } catch {
-                            logger.debug("mcp connection read failed", metadata: ["error": "\(error)"])
-                        }
-                    }
-                    group.addTask {
-                        try? await gracefulShutdown()
-                    }
-                    group.addTask {
-                        let follower = SubscriptionFollower(api: context.api, subscriptions: subscriptions) { uri in
-                            try await server.notify(ResourceUpdatedNotification.message(.init(uri: uri)))
-                        }
-                        await follower.run()
-                    }
-                    // The client closed, the daemon is shutting down, or the connection broke.
-                    await group.next()
-                    closing.set()
-                    await ledger.drained(within: drainLimit)
-                    group.cancelAll()
+        let closing = Flag()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var lines = LineSplitter()
+                for await buffer in connection.inbound where !closing.isSet {
+                    for line in lines.append(buffer) { transport.deliver(line) }
                 }
-                transport.finishInbound()
-                await server.waitUntilCompleted()
-                await server.stop()
             }
-        } catch {
-            logger.debug("mcp connection ended", metadata: ["error": "\(error)"])
+            group.addTask {
+                try? await gracefulShutdown()
+            }
+            group.addTask {
+                let follower = SubscriptionFollower(api: context.api, subscriptions: subscriptions) { uri in
+                    try await server.notify(ResourceUpdatedNotification.message(.init(uri: uri)))
+                }
+                await follower.run()
+            }
+            // The client closed, the daemon is shutting down, or the connection broke.
+            await group.next()
+            closing.set()
+            await ledger.drained(within: drainLimit)
+            group.cancelAll()
         }
+        transport.finishInbound()
+        await server.waitUntilCompleted()
+        await server.stop()
+        await connection.close()
     }
 
     static let instructions = """

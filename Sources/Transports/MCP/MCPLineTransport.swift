@@ -4,11 +4,11 @@ public import MCP
 public import NIOCore
 
 /// An MCP `Transport` over one NIO channel with newline-delimited JSON: the daemon's side of a
-/// socket connection, and the test client's. Whoever owns the channel reads it and hands each line
+/// socket connection, and a client's (the tests'). Whoever owns the channel reads it and hands each line
 /// to ``deliver(_:)``; ``send(_:)`` writes a message and its newline.
 public actor MCPLineTransport: Transport {
     public nonisolated let logger: Logger
-    private let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private let write: @Sendable (ByteBuffer) async throws -> Void
     private nonisolated let messages: AsyncThrowingStream<Data, any Error>
     private nonisolated let sink: AsyncThrowingStream<Data, any Error>.Continuation
     private let ledger: InFlightLedger?
@@ -17,11 +17,11 @@ public actor MCPLineTransport: Transport {
     ///   - writer: the channel's outbound side.
     ///   - logger: the SDK logs through it.
     public init(writer: NIOAsyncChannelOutboundWriter<ByteBuffer>, logger: Logger = Logger(label: "maestro.mcp")) {
-        self.init(writer: writer, ledger: nil, logger: logger)
+        self.init(write: { try await writer.write($0) }, ledger: nil, logger: logger)
     }
 
-    init(writer: NIOAsyncChannelOutboundWriter<ByteBuffer>, ledger: InFlightLedger?, logger: Logger) {
-        self.writer = writer
+    init(write: @escaping @Sendable (ByteBuffer) async throws -> Void, ledger: InFlightLedger?, logger: Logger) {
+        self.write = write
         self.ledger = ledger
         self.logger = logger
         (messages, sink) = AsyncThrowingStream.makeStream(of: Data.self)
@@ -35,7 +35,7 @@ public actor MCPLineTransport: Transport {
     }
 
     public func send(_ data: Data) async throws {
-        try await writer.write(.line(data))
+        try await write(.line(data))
         ledger?.sent(data)
     }
 

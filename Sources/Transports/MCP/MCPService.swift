@@ -51,11 +51,10 @@ public struct MCPService: Service {
             .serverChannelOption(.backlog, value: 64)
             // A client that half-closes (end of its input) still gets the answers to what it sent.
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-            // A connection accepted while the listener closes is dropped by the accept stream. Were
-            // it an NIOAsyncChannel already, dropping it would trap ("Deinited NIOAsyncWriter
-            // without calling finish()"); so the connection task wraps it, and reads wait until then.
-            .childChannelOption(.autoRead, value: false)
-            .bind(unixDomainSocketPath: endpoint.socketPath) { channel in channel.eventLoop.makeSucceededFuture(channel) }
+            // Not NIOAsyncChannels: see AcceptedConnection.
+            .bind(unixDomainSocketPath: endpoint.socketPath) { channel in
+                channel.eventLoop.makeCompletedFuture { try AcceptedConnection.accept(channel) }
+            }
         let identity = MCPServerIdentity(
             storeId: api.store.storeId, databasePath: endpoint.databasePath, pid: getpid(), startedAt: Date(), version: version)
         let context = ToolContext(api: api, identity: identity)
