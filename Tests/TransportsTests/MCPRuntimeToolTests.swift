@@ -104,6 +104,8 @@ import WorkflowParser
                 try await client.fail("list_transitions", ["after": -1], code: "invalid_value")
                 try await client.fail("list_transitions", ["limit": 501], code: "invalid_value")
 
+                // A run leaves the daemon's books just after its last transition commits.
+                try await harness.eventually("the run's end") { try await harness.api.snapshot().counts.running == 0 }
                 let snapshot = try await client.succeed("get_runtime_snapshot")
                 #expect((snapshot.object["counts"] as? [String: Int]) == ["running": 0, "retrying": 0, "blocked": 0])
                 #expect((snapshot.object["codex_totals"] as? [String: Any])?["total_tokens"] as? Int == 15)
