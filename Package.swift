@@ -140,6 +140,7 @@ let package = Package(
             name: "TransportsTests",
             dependencies: [
                 "Transports", "Runtime", "RuntimeTesting", "Adapters", "StateMachine", "WorkflowParser",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

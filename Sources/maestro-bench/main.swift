@@ -8,6 +8,7 @@ import WorkflowParser
 //   .build/release/maestro-bench validate [WORKFLOW.md] [--runs N]   (and see the usage text below)
 //   .build/release/maestro-bench runner-start [--runs N]   Codex runner start-up, fake app-server (RunnerBench.swift)
 //   .build/release/maestro-bench runner-cpu [--runs N]     Codex runner CPU per 10,000 notifications
+//   .build/release/maestro-bench mcp-roundtrip [--runs N]  tool calls through `maestro mcp` (MCPBench.swift)
 //
 // `validate` measures loading + compiling in-process, then the full `maestro validate` process
 // (spawned from the binary beside this one), and prints medians and p90s.
@@ -105,6 +106,8 @@ do {
         try await benchHTTPState(boardSize: arguments.dropFirst().first.flatMap(Int.init) ?? 10_000)
     case "ws-latency":
         try await benchWebSocketDelivery(clients: runsGiven ? runs : 50, changes: 200)
+    case "mcp-roundtrip":
+        try await benchMCPRoundTrip(runs: runsGiven ? runs : 1000)
     case "idle":
         try await benchIdle(seconds: runsGiven ? runs : 10)
     case "linear-sync":
@@ -135,6 +138,7 @@ do {
                    maestro-bench linear-sync [COUNT [PAGE-SIZE]]      (from the repository root; needs graphql-core)
                    maestro-bench linear-requests [--runs ISSUES]
                    maestro-bench linear-dispatch [poll|webhook] [--runs N]
+                   maestro-bench mcp-roundtrip [--runs N]        (from the repository root)
             """)
         throw BenchError.usage
     }

@@ -95,9 +95,10 @@ struct DaemonAssembly {
             logger.info("listening", metadata: ["url": "\(url)"])
         }
         let sync = LinearSyncService(provider: linear, syncBoard: syncBoard, workflow: { await source.current })
+        let mcp = MCPService(api: api, version: Maestro.configuration.version, logger: logger)
         return DaemonAssembly(
             command: command, workflowPath: path, source: source, store: store, lock: lock, orchestrator: orchestrator, api: api,
-            linear: linear, surfaces: [sync, surface])
+            linear: linear, surfaces: [sync, surface, mcp])
     }
 
     /// What runs where, for the start-up banner.

@@ -7,11 +7,12 @@ struct Maestro: AsyncParsableCommand {
         commandName: "maestro",
         abstract: "A local-first orchestrator for coding agents.",
         discussion: """
-            Exit codes: 0 success, 1 invalid workflow or failed command, 2 usage error, 130 `maestro run` stopped by a second signal.
+            Exit codes: 0 success, 1 invalid workflow or failed command, 2 usage error, 3 no live daemon (`status`), 130 `maestro run` stopped by a second signal.
             """,
         version: "0.1.0",
         subcommands: [
-            ValidateCommand.self, GraphCommand.self, RunCommand.self, ProjectCommand.self, IssueCommand.self, DemoCommand.self, InitCommand.self, DoctorCommand.self, StatusCommand.self, LogsCommand.self, CompletionsCommand.self, DemoAgentCommand.self,
+            ValidateCommand.self, GraphCommand.self, RunCommand.self, MCPCommand.self, ProjectCommand.self, IssueCommand.self, DemoCommand.self,
+            InitCommand.self, DoctorCommand.self, StatusCommand.self, LogsCommand.self, CompletionsCommand.self, DemoAgentCommand.self,
         ]
     )
 }

@@ -160,12 +160,13 @@ public struct IssueQuery: Sendable, Hashable {
     public var search: String?
     /// At most this many issues; `nil` for all.
     public var limit: Int?
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (of a list in the same order).
     public var cursor: String?
+    public var order: IssueOrder
 
     public init(
         project: String? = nil, state: String? = nil, lifecycle: LifecycleState? = nil, label: String? = nil,
-        search: String? = nil, limit: Int? = nil, cursor: String? = nil
+        search: String? = nil, limit: Int? = nil, cursor: String? = nil, order: IssueOrder = .dispatch
     ) {
         self.project = project
         self.state = state
@@ -174,7 +175,20 @@ public struct IssueQuery: Sendable, Hashable {
         self.search = search
         self.limit = limit
         self.cursor = cursor
+        self.order = order
     }
+}
+
+/// The order of an issue list.
+public enum IssueOrder: String, Codable, Sendable, Hashable, CaseIterable {
+    /// The order the daemon dispatches in: priority 1…4 (none last), oldest first, identifier.
+    case dispatch
+    /// Newest first.
+    case created
+    /// Most recently updated first.
+    case updated
+    /// By project key, then issue number (`MAE-2` before `MAE-10`).
+    case identifier
 }
 
 /// An operator command for the daemon.

@@ -44,10 +44,12 @@ public struct RuntimeAPI: Sendable {
         try await read { db in try ViewBuilding.issue(try Board.requireIssue(identifier, db), db) }
     }
 
-    /// Issues matching `query`, in dispatch order (priority 1…4, none last; oldest; identifier).
+    /// Issues matching `query`, in its order (by default the dispatch order: priority 1…4, none
+    /// last; oldest; identifier).
     public func issues(_ query: IssueQuery = IssueQuery()) async throws(APIError) -> Page<IssueView> {
         if let limit = query.limit, limit < 1 { throw APIError(.invalidValue, "limit must be at least 1, got \(limit)") }
-        let after = try query.cursor.map { cursor throws(APIError) in try IssueCursor(cursor) }
+        let order = query.order
+        let after = try query.cursor.map { cursor throws(APIError) in try IssueCursor(cursor, order: order) }
         if let state = query.state { try await checkState(state, project: query.project) }
         return try await read { db in
             var conditions: [String] = []
@@ -77,18 +79,17 @@ public struct RuntimeAPI: Sendable {
                 arguments += [pattern, pattern]
             }
             if let after {
-                conditions.append("(COALESCE(priority, 9), createdAt, identifier) > (?, ?, ?)")
-                arguments += [after.priority, databaseDateString(after.createdAt), after.identifier]
+                conditions.append(after.condition)
+                arguments += after.arguments
             }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             let limit = query.limit.map { " LIMIT \($0 + 1)" } ?? ""
             var records = try IssueRecord.fetchAll(
-                db, sql: "SELECT * FROM issue \(filter) ORDER BY COALESCE(priority, 9), createdAt, identifier\(limit)",
-                arguments: StatementArguments(arguments))
+                db, sql: "SELECT * FROM issue \(filter) ORDER BY \(IssueCursor.orderBy(order))\(limit)", arguments: StatementArguments(arguments))
             var next: String?
             if let limit = query.limit, records.count > limit {
                 records.removeLast(records.count - limit)
-                next = records.last.map { IssueCursor($0).text }
+                next = records.last.map { IssueCursor($0, order: order).text }
             }
             return Page(items: try ViewBuilding.issues(records, db), nextCursor: next)
         }
@@ -295,30 +296,73 @@ extension LifecycleRules {
     }()
 }
 
-/// A position in the dispatch order: (priority or 9, creation time, identifier).
+/// A position in an issue list: the sort key of the last issue of a page. A dispatch-order cursor
+/// is `priority|millis|identifier`; the others name their order: `updated|millis|identifier`.
 struct IssueCursor {
+    var order: IssueOrder
     var priority: Int
-    var createdAt: Date
+    /// The creation time, or the update time for ``IssueOrder/updated``.
+    var date: Date
     var identifier: String
 
-    init(_ issue: IssueRecord) {
+    init(_ issue: IssueRecord, order: IssueOrder) {
+        self.order = order
         priority = issue.priority ?? 9
-        createdAt = issue.createdAt
+        date = order == .updated ? issue.updatedAt : issue.createdAt
         identifier = issue.identifier
     }
 
-    init(_ text: String) throws(APIError) {
+    init(_ text: String, order: IssueOrder) throws(APIError) {
         let parts = (Data(base64Encoded: text).map { String(decoding: $0, as: UTF8.self) } ?? "").split(separator: "|", maxSplits: 2)
-        guard parts.count == 3, let priority = Int(parts[0]), let millis = Int64(parts[1]) else {
+        guard parts.count == 3, let millis = Int64(parts[1]) else {
             throw APIError(.invalidValue, "'\(text)' is not a cursor this API returned")
         }
-        self.priority = priority
-        createdAt = Date(timeIntervalSince1970: Double(millis) / 1000)
+        let priority = Int(parts[0])
+        guard order == .dispatch ? priority != nil : parts[0] == order.rawValue else {
+            throw APIError(.invalidValue, "'\(text)' is a cursor of another order than \(order.rawValue)")
+        }
+        self.order = order
+        self.priority = priority ?? 9
+        date = Date(timeIntervalSince1970: Double(millis) / 1000)
         identifier = String(parts[2])
     }
 
     var text: String {
-        let millis = Int64((createdAt.timeIntervalSince1970 * 1000).rounded())
-        return Data("\(priority)|\(millis)|\(identifier)".utf8).base64EncodedString()
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let head = order == .dispatch ? String(priority) : order.rawValue
+        return Data("\(head)|\(millis)|\(identifier)".utf8).base64EncodedString()
+    }
+
+    /// The project key and number of an identifier, in SQL (`MAE-10` → `MAE`, 10).
+    private static func identifierKey(_ value: String) -> String {
+        "substr(\(value), 1, instr(\(value), '-') - 1), CAST(substr(\(value), instr(\(value), '-') + 1) AS INTEGER), \(value)"
+    }
+
+    static func orderBy(_ order: IssueOrder) -> String {
+        switch order {
+        case .dispatch: "COALESCE(priority, 9), createdAt, identifier"
+        case .created: "createdAt DESC, identifier DESC"
+        case .updated: "updatedAt DESC, identifier DESC"
+        case .identifier: identifierKey("identifier")
+        }
+    }
+
+    /// Issues after this position in its order.
+    var condition: String {
+        switch order {
+        case .dispatch: "(COALESCE(priority, 9), createdAt, identifier) > (?, ?, ?)"
+        case .created: "(createdAt, identifier) < (?, ?)"
+        case .updated: "(updatedAt, identifier) < (?, ?)"
+        case .identifier: "(\(Self.identifierKey("identifier"))) > (\(Self.identifierKey("?")))"
+        }
+    }
+
+    var arguments: [any DatabaseValueConvertible] {
+        switch order {
+        case .dispatch: [priority, databaseDateString(date), identifier]
+        case .created, .updated: [databaseDateString(date), identifier]
+        // The cursor's identifier goes through the same key expression: five placeholders.
+        case .identifier: Array(repeating: identifier, count: 5)
+        }
     }
 }
