@@ -1,5 +1,4 @@
 public import Foundation
-import Glibc
 
 /// Where the daemon of one database serves MCP: a Unix socket and a registry entry in a directory
 /// only the same OS user can enter.
@@ -79,20 +78,23 @@ public struct MCPEndpoint: Sendable, Hashable {
 
     /// Makes `path` a 0700 directory of this user, creating it (and its parents) when missing.
     private static func privateDirectory(_ path: String) throws(MCPEndpointError) {
-        var info = stat()
-        if lstat(path, &info) != 0 {
+        // `attributesOfItem` does not follow a symlink: one planted at `path` shows as a link.
+        var attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        if attributes == nil {
             do {
                 try FileManager.default.createDirectory(
                     atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                attributes = try FileManager.default.attributesOfItem(atPath: path)
             } catch {
                 throw .unusableDirectory(path, "cannot create it: \(error.localizedDescription)")
             }
-            guard lstat(path, &info) == 0 else { throw .unusableDirectory(path, String(cString: strerror(errno))) }
         }
         // A symlink or another user's directory (say, planted in /tmp) is refused, not followed.
-        guard info.st_mode & S_IFMT == S_IFDIR else { throw .unusableDirectory(path, "it is not a directory") }
-        guard info.st_uid == getuid() else { throw .unusableDirectory(path, "it belongs to uid \(info.st_uid), not \(getuid())") }
-        if info.st_mode & 0o777 != 0o700, chmod(path, 0o700) != 0 {
+        guard attributes?[.type] as? FileAttributeType == .typeDirectory else { throw .unusableDirectory(path, "it is not a directory") }
+        let owner = (attributes?[.ownerAccountID] as? NSNumber)?.uint32Value ?? UInt32.max
+        guard owner == getuid() else { throw .unusableDirectory(path, "it belongs to uid \(owner), not \(getuid())") }
+        let mode = (attributes?[.posixPermissions] as? NSNumber)?.intValue ?? 0
+        if mode & 0o777 != 0o700, chmod(path, 0o700) != 0 {
             throw .unusableDirectory(path, "cannot make it private: \(String(cString: strerror(errno)))")
         }
     }

@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 import NIOCore
 import NIOPosix
 
@@ -69,11 +68,10 @@ struct InputReader: Sendable {
         if let rest = lines.remainder { line(rest) }
     }
 
-    /// Whether epoll can watch the descriptor: a pipe, a socket or a terminal.
+    /// Whether epoll can watch the descriptor: a pipe, a socket or a terminal. Pipes and sockets
+    /// are the descriptors that cannot seek; a regular file and `/dev/null` can.
     private var isPollable: Bool {
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { return false }
-        let kind = info.st_mode & S_IFMT
-        return kind == S_IFIFO || kind == S_IFSOCK || (kind == S_IFCHR && isatty(descriptor) == 1)
+        if isatty(descriptor) == 1 { return true }
+        return lseek(descriptor, 0, SEEK_CUR) == -1 && errno == ESPIPE
     }
 }
