@@ -71,11 +71,12 @@ public struct DemoProgress: Sendable {
         }
         if steps.contains(where: { $0.event == .cancel }) { paths.insert(.cancelled) }
         for (issue, blocking) in blockers where !blocking.isEmpty {
-            let closedAt = blocking.compactMap { blocker in stories[blocker]?.first { $0.to == .closed }?.at }
-            guard closedAt.count == blocking.count, let lastClosed = closedAt.max(),
+            // A blocker stops blocking once its tracker state is terminal: from its done phase on.
+            let finishedAt = blocking.compactMap { blocker in stories[blocker]?.first { $0.to == .done || $0.to == .closed }?.at }
+            guard finishedAt.count == blocking.count, let lastFinished = finishedAt.max(),
                 let dispatched = stories[issue]?.first(where: { $0.event == .dispatch })?.at
             else { continue }
-            if dispatched >= lastClosed { paths.insert(.blockerReleased) }
+            if dispatched >= lastFinished { paths.insert(.blockerReleased) }
         }
         return paths
     }

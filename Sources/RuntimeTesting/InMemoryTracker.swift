@@ -11,10 +11,17 @@ public final class InMemoryTracker: BoardProvider {
     public let states: [String]
     private let state = Mutex((issues: [String: TrackerSnapshot](), refreshes: 0, refreshedIds: [String](), writes: 0, failing: false))
 
-    public init(board: Board, kind: String = "memory", states: [String] = ["todo", "in_progress", "human_review", "done", "cancelled"]) {
+    /// Whether the tracker lets maestro delete its issues (Linear does not).
+    public let deletes: Bool
+
+    public init(
+        board: Board, kind: String = "memory", states: [String] = ["todo", "in_progress", "human_review", "done", "cancelled"],
+        deletes: Bool = true
+    ) {
         self.board = board
         self.kind = kind
         self.states = states
+        self.deletes = deletes
     }
 
     public var secretEnvironmentNames: [String] { ["MEMORY_TRACKER_TOKEN"] }
@@ -123,6 +130,7 @@ public final class InMemoryTracker: BoardProvider {
     }
 
     public func deleteIssue(_ issue: IssueView) async throws -> IssueView {
+        guard deletes else { throw APIError(.unsupportedByProvider, "the in-memory tracker does not delete issues") }
         let deleted = try await board.deleteIssue(issue.identifier)
         remove(issue.id)
         return deleted

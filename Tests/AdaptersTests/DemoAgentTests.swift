@@ -222,6 +222,12 @@ struct DemoDirectorTests {
         #expect(progress.closed == 1 && !progress.isFinished)
         #expect(progress.bar(width: 6) == "[##----] 1/3 finished · 1 running · 0 retrying · 0 blocked")
         #expect(progress.summary(at: start.addingTimeInterval(9)).contains("paths shown: question answered ✓ · failed run retried ✓ · blocker released ✗ · cancelled ✗"))
+
+        // A blocker in its done phase is in a terminal tracker state: it blocks no more.
+        var released = DemoProgress(issues: ["D-1", "D-3"], blockers: ["D-3": ["D-1"]], startedAt: start)
+        released.observe(step("D-1", .review, .done, .runEnded, at: 1))
+        released.observe(step("D-3", .queued, .workspace, .dispatch, at: 2))
+        #expect(released.shown == [.blockerReleased])
     }
 
     @Test func theOperatorAnswersLateQuestionsCancelsTheLongJobAndClosesIt() throws {

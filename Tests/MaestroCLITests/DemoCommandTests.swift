@@ -33,12 +33,12 @@ import Testing
         // The failure: retried with backoff, then finished.
         let failed = events(try await transitions(sandbox, "DEMO-3", db: db))
         #expect(failed.starts(with: ["dispatch", "workspace_ready", "run_failed", "retry_due", "dispatch"]), "\(failed)")
-        // The blocker: DEMO-4 starts only after DEMO-1 has closed.
+        // The blocker: DEMO-4 starts only once DEMO-1's tracker state is terminal (its done phase).
         let blocked = try await transitions(sandbox, "DEMO-4", db: db)
         let first = try await transitions(sandbox, "DEMO-1", db: db)
         let dispatched = try #require(blocked.first { $0["event"] as? String == "dispatch" }?["seq"] as? Int)
-        let closed = try #require(first.first { $0["to"] as? String == "closed" }?["seq"] as? Int)
-        #expect(dispatched > closed)
+        let finished = try #require(first.first { ["done", "closed"].contains($0["to"] as? String) }?["seq"] as? Int)
+        #expect(dispatched > finished)
         // The cancel: released while running, then closed by its move to cancelled.
         let cancelled = try await transitions(sandbox, "DEMO-5", db: db)
         #expect(cancelled.contains { $0["event"] as? String == "cancel" && $0["from"] as? String == "running" && $0["to"] as? String == "released" })

@@ -54,7 +54,7 @@ struct MCPHarness {
         source = try WorkflowSource(path: path, environment: [:])
         board = Orchestrator.daemonBoard(store: store, source: source)
         let kanban = KanbanProvider(board: board, columns: KanbanColumns(workflow: await source.current))
-        let providers = Providers([kanban, InMemoryTracker(board: board)])
+        let providers = Providers([kanban, InMemoryTracker(board: board, deletes: false)])
         let movesAPI = RuntimeAPI(board: board, providers: providers)
         runner = ScriptedAgentRunner(script: Self.script) { identifier, state in _ = try await movesAPI.moveIssue(identifier, to: state) }
         var logger = Logger(label: "test")
