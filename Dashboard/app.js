@@ -21,6 +21,8 @@ import { toast } from './toasts.js';
 const HELLO_WAIT_MS = 1500;
 
 adoptTokenFromLocation();
+// The page's state, for a look from the browser's console (and the browser test's messages).
+globalThis.maestroDashboard = { state };
 
 let loading = null;
 let buffered = [];

@@ -45,7 +45,7 @@ function open(dialog, onCreated) {
   const form = h(
     'form',
     { class: 'form', novalidate: true },
-    h('header', { class: 'modal-header' },
+    h('div', { class: 'modal-header' },
       h('h2', { id: 'create-title' }, 'New issue'),
       h('button', { class: 'icon-button', type: 'button', 'aria-label': 'Close', onclick: () => dialog.close() }, '×')),
     state.projects.length ? null : h('p', { class: 'form-error' }, 'There is no project yet: create one with maestro project create.'),

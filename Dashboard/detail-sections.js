@@ -106,7 +106,8 @@ function createSession() {
 }
 
 function updateSession(node, session) {
-  const run = [...state.live.values()].find((live) => String(live.session_id) === String(session.id));
+  // Once a session ended, its own record is the truth; the live feed may lag behind it.
+  const run = session.live ? [...state.live.values()].find((live) => String(live.session_id) === String(session.id)) : undefined;
   const turns = run?.turn_count ?? session.turn_count;
   const tokens = run?.tokens ?? session.tokens;
   const message = run?.last_message ?? session.last_message;
@@ -146,7 +147,7 @@ function createTransition(transition) {
     tokens('Guards', transition.guards),
     tokens('Effects', transition.effects),
     details.length
-      ? h('dl', { class: 'transition-details' }, details.map(([key, value]) => h('div', {}, h('dt', {}, key), h('dd', {}, value))))
+      ? h('dl', { class: 'transition-details' }, details.map(([key, value]) => [h('dt', {}, key), h('dd', {}, value)]))
       : null);
 }
 
@@ -172,12 +173,17 @@ export function renderComments(list, comments) {
       h('p', { class: 'comment-body' }, comment.body)), () => {});
 }
 
-/** A definition list of [term, value] pairs, updated in place. */
+/** A definition list of [term, value] pairs: rebuilt when the terms change, else updated in place. */
 export function renderFacts(dl, facts) {
-  reconcile(dl, facts, ([term]) => term, ([term]) => h('div', { class: 'fact' }, h('dt', {}, term), h('dd', {})), (node, [, value]) => {
-    const dd = node.lastChild;
+  const terms = facts.map(([term]) => term).join('\n');
+  if (dl.dataset.terms !== terms) {
+    dl.dataset.terms = terms;
+    dl.replaceChildren(...facts.flatMap(([term]) => [h('dt', {}, term), h('dd', {})]));
+  }
+  facts.forEach(([, value], index) => {
+    const dd = dl.children[index * 2 + 1];
     if (value instanceof Node) {
-      if (dd.firstChild !== value) dd.replaceChildren(value);
+      if (dd.firstChild?.textContent !== value.textContent || dd.firstChild?.className !== value.className) dd.replaceChildren(value);
     } else setText(dd, value);
   });
 }

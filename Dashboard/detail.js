@@ -87,7 +87,7 @@ function build(identifier) {
   const comments = h('ol', { class: 'comments' });
   const edit = buildEditForm();
   const root = h('div', { class: 'drawer-inner' },
-    h('header', { class: 'drawer-header' },
+    h('div', { class: 'drawer-header' },
       h('div', { class: 'drawer-heading' }, eyebrow, title),
       h('button', { class: 'icon-button', type: 'button', 'aria-label': 'Close', onclick: () => dialog.close() }, '×')),
     h('div', { class: 'drawer-body' },

@@ -144,6 +144,16 @@ export function applyChange(change) {
       emit('issues', new Set([change.issue]));
       emit('detail', { identifier: change.issue, detail: null });
       break;
+    case 'issue_moved': {
+      // The column changes at once; the read that follows brings the rest.
+      const issue = state.issues.get(change.issue);
+      if (issue && change.details?.to) {
+        issue.state = change.details.to;
+        emit('issues', new Set([issue.identifier]));
+      }
+      markDirty(change.issue);
+      break;
+    }
     default:
       if (change.issue) markDirty(change.issue);
   }

@@ -15,11 +15,12 @@ import WorkflowParser
         let environment: [String: String]
         let store: Store
 
-        /// `tracker` is appended to the workflow's kanban tracker section.
-        init(prompt: String, tracker: String = "") throws {
+        /// `tracker` is appended to the workflow's kanban tracker section; `scenario` is the fake
+        /// agent's (Tests/Fixtures/codex/scenarios).
+        init(prompt: String, tracker: String = "", scenario: String = "follow-prompt") throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("maestro-proc-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory.appendingPathComponent("home"), withIntermediateDirectories: true)
-            let command = CodexFixtures.fakeCommand(scenario: "follow-prompt", record: URL(fileURLWithPath: "/dev/null"))
+            let command = CodexFixtures.fakeCommand(scenario: scenario, record: URL(fileURLWithPath: "/dev/null"))
             try """
             ---
             tracker:
