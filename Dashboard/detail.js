@@ -36,7 +36,9 @@ export function mountDetail({ onMove }) {
     else gone(identifier);
   });
   on('runtime', () => {
-    if (latest) renderSessions(view.sessions, latest.sessions);
+    if (!latest) return;
+    renderLive(latest);
+    renderSessions(view.sessions, latest.sessions);
   });
   route();
 }
@@ -108,13 +110,11 @@ function show(detail, onMove) {
   latest = detail;
   const { issue } = detail;
   const lifecycle = issue.lifecycle;
-  const run = state.live.get(issue.identifier);
   setText(view.title, issue.title);
   setText(view.eyebrow, `${issue.identifier} · ${issue.project} · ${issue.provider}`);
   setText(view.lifecycle, lifecycle.state);
   setAttr(view.lifecycle, 'data-lifecycle', lifecycle.state);
-  setAttr(view.live, 'data-live', run ? 'true' : null);
-  setText(view.live.lastChild, run ? (run.waiting_on_operator ? 'waiting on you' : 'agent running') : '');
+  renderLive(detail);
   renderMove(issue, onMove);
   const workspace = detail.workspace;
   renderFacts(view.facts, [
@@ -141,6 +141,14 @@ function show(detail, onMove) {
   renderComments(view.comments, detail.comments);
   emptyNote(view.comments, 'No comments.');
   view.edit.fill(issue);
+}
+
+/** "agent running" while a session of the issue is live (its record says so; the feed adds the detail). */
+function renderLive(detail) {
+  const live = detail.sessions.some((session) => session.live);
+  const run = live ? state.live.get(detail.issue.identifier) : undefined;
+  setAttr(view.live, 'data-live', live ? 'true' : null);
+  setText(view.live.lastChild, live ? (run?.waiting_on_operator ? 'waiting on you' : 'agent running') : '');
 }
 
 function emptyNote(list, text) {

@@ -143,7 +143,9 @@ class Run:
         path = os.path.join(self.args.screenshots, f"{name}.png")
         # From the top (axe scrolls what it inspects), after the last frame settled.
         self.js("window.scrollTo(0, 0); document.querySelector('.drawer-body')?.scrollTo(0, 0);"
-                "document.getElementById('columns').scrollLeft = 0;"
+                "document.getElementById('columns').scrollLeft = 0; document.getElementById('lifecycle-chips').scrollLeft = 0;"
+                "document.getElementById('toasts').replaceChildren();"
+                "if (!document.activeElement?.closest('dialog')) document.activeElement?.blur();"
                 "return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         self.driver.save_screenshot(path)
         self.summary["screenshots"].append(path)
