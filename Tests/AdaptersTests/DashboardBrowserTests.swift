@@ -78,7 +78,7 @@ import Testing
         #expect((summary?["problems"] as? [String]) == [])
         #expect((summary?["lifecycle"] as? [String])?.contains("running") == true)
         #expect((summary?["lifecycle"] as? [String])?.last == "review")
-        #expect((summary?["screenshots"] as? [String])?.count == 11)
+        #expect((summary?["screenshots"] as? [String])?.count == 12)
         let axe = summary?["axe"] as? [String: [String: Any]] ?? [:]
         #expect(axe.count == 6 && axe.values.allSatisfy { $0["serious_or_critical"] as? Int == 0 }, "\(axe)")
         #expect(summary?["restarted_exit"] as? Int == 0)

@@ -196,6 +196,7 @@ class Run:
             const record = () => {
               for (const card of document.querySelectorAll('.card')) {
                 const entry = {id: card.dataset.id, lifecycle: card.dataset.lifecycle, live: !!card.dataset.live,
+                               height: card.offsetHeight,
                                column: card.closest('.column')?.dataset.column,
                                activity: card.querySelector('.card-activity').textContent};
                 const last = window.lifecycleLog.filter(e => e.id === entry.id).at(-1);
@@ -237,6 +238,8 @@ class Run:
         self.check(self.summary["columns_seen"][-1] == "human_review", f"columns the card went through: {self.summary['columns_seen']}")
         talking = [entry for entry in log if entry["live"] and "Reading the code" in entry["activity"]]
         self.check(bool(talking), f"the card showed the live agent's words: {log}")
+        heights = sorted({entry["height"] for entry in log if entry["column"]})
+        self.check(len(heights) == 1, f"the card kept its size through live updates: {heights}")
         self.console("lifecycle")
 
         self.step("open its detail: the timeline and the agent's last message")
@@ -266,8 +269,9 @@ class Run:
         self.viewport(PHONE)
         self.screenshot("detail-phone-light")
         self.viewport(LAPTOP)
+        self.edit(created)
         self.close_detail()
-        self.console("detail")
+        self.console("detail", allowed=[rf"/api/v1/issues/{created} - Failed to load resource: the server responded with a status of 422"])
 
         self.step("a run asks a question; the answer typed in the page lets it continue")
         status, asked = self.api("POST", "/api/v1/issues", {"project": project, "title": "asks", "priority": 1})
@@ -360,6 +364,20 @@ class Run:
         self.viewport(LAPTOP)
         self.console("screenshots")
 
+        self.step("a rejected edit of WORKFLOW.md shows its diagnostic until a good one replaces it")
+        workflow = os.path.join(self.args.directory, "WORKFLOW.md")
+        original = open(workflow).read()
+        with open(workflow, "w") as handle:
+            handle.write(original.replace("kind: kanban", "kind: jira", 1))
+        banner = self.wait("the banner", lambda: self.js(
+            "const b = document.getElementById('workflow-banner'); return !b.hidden && b.textContent"), timeout=20)
+        self.check("jira" in banner and "unsupported_tracker_kind" in banner, f"the banner: {banner!r}")
+        self.screenshot("board-laptop-workflow-error")
+        with open(workflow, "w") as handle:
+            handle.write(original)
+        self.wait("the banner to go", lambda: self.js("return document.getElementById('workflow-banner').hidden"), timeout=20)
+        self.console("workflow")
+
         self.step("with the WebSocket blocked, a reload still shows the board")
         blocker = self.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": """
             window.WebSocket = class { constructor() { setTimeout(() => this.onclose?.({code: 1006, reason: ''}), 5); }
@@ -407,6 +425,26 @@ class Run:
         self.summary["restarted_exit"] = self.restarted.wait(timeout=30)
         self.check(self.summary["restarted_exit"] == 0, f"the restarted daemon exited {self.summary['restarted_exit']}")
         self.summary["allowed_commands_checked"] = True
+
+    def edit(self, identifier):
+        """Edits fields in the detail: a good edit reaches the API; a refused one shows at its field."""
+        form = self.driver.find_element(By.CSS_SELECTOR, "#detail form.form-inline-edit")
+        title = form.find_element(By.NAME, "title")
+        title.send_keys(" and version")
+        form.find_element(By.NAME, "labels").send_keys(", monitoring")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        issue = self.wait("the edit through the API", lambda: (lambda i: i["title"].endswith(" and version") and i)(
+            self.issue(identifier)["issue"]), timeout=10)
+        self.check(issue["labels"] == ["api", "backend", "monitoring"], f"labels after the edit: {issue['labels']}")
+        blockers = form.find_element(By.NAME, "blocked_by")
+        blockers.send_keys(identifier)
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        error = self.wait("the blocker's refusal", lambda: self.js(
+            "const f = document.querySelector('#detail [data-field=blocked_by]');"
+            "const e = f.querySelector('.field-error');"
+            "return !e.hidden && f.querySelector('input').getAttribute('aria-invalid') === 'true' && e.textContent"))
+        self.check("cycle" in error, f"the self-block is refused at its field: {error!r}")
+        self.check(self.issue(identifier)["issue"]["blocked_by"] == [], "the refused edit changed nothing")
 
     def center(self, selector):
         box = self.js("const r = document.querySelector(arguments[0]).getBoundingClientRect();"
