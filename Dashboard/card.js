@@ -22,11 +22,13 @@ export function createCard(issue) {
     tags: h('p', { class: 'card-tags' }),
     activity: h('p', { class: 'card-activity' }),
   };
+  // The title comes first in the document (read first, focused before the move button); CSS
+  // shows the identifier row above it.
   const card = h(
     'li',
     { class: 'card', dataset: { id } },
-    h('div', { class: 'card-top' }, refs.identifier, refs.priority, refs.live, refs.move),
     h('h3', { class: 'card-title' }, refs.link),
+    h('div', { class: 'card-top' }, refs.identifier, refs.priority, refs.live, refs.move),
     h('div', { class: 'card-meta' }, refs.lifecycle, refs.attempt, refs.tokens),
     refs.tags,
     refs.activity,
