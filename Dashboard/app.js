@@ -99,7 +99,8 @@ function askForToken(message) {
   const input = h('input', { id: 'token-input', type: 'password', autocomplete: 'off', required: true });
   const form = h('form', { class: 'form', method: 'dialog' },
     h('h2', { id: 'token-title' }, 'This daemon needs its API token'),
-    h('p', { class: 'muted' }, message || 'Enter the bearer token set in server.auth_token or MAESTRO_API_TOKEN.'),
+    h('p', {}, 'Enter the bearer token set with server.auth_token or MAESTRO_API_TOKEN. The page keeps it for this tab only.'),
+    message ? h('p', { class: 'muted' }, `The daemon said: ${message}`) : null,
     h('div', { class: 'field' }, h('label', { class: 'field-label', for: 'token-input' }, 'Token'), input),
     h('div', { class: 'form-actions' }, h('button', { class: 'button button-primary', type: 'submit' }, 'Connect')));
   form.addEventListener('submit', () => {
