@@ -22,7 +22,7 @@ const HELLO_WAIT_MS = 1500;
 
 adoptTokenFromLocation();
 // The page's state, for a look from the browser's console (and the browser test's messages).
-globalThis.maestroDashboard = { state };
+globalThis.maestroDashboard = { state, emit };
 
 let loading = null;
 let buffered = [];

@@ -322,7 +322,21 @@ class Run:
         self.wait("the keyboard move through the API", lambda: self.issue(asks)["issue"]["state"] == "cancelled")
         self.wait("focus to follow the card", lambda: self.js(
             "return document.activeElement?.closest('.card')?.dataset.id === arguments[0]", asks))
-        self.console("moves")
+
+        self.step("a move the tracker cannot make is said, and the card stays")
+        # The page is told of a column the workflow does not have (as after a reload that dropped
+        # it): the tracker refuses the move (invalid_state).
+        self.js("const {state, emit} = maestroDashboard; state.states.get(arguments[0]).push('archived'); emit('projects');", project)
+        self.wait("the extra column", lambda: self.js("return !!document.querySelector('.column[data-column=\"archived\"]')"))
+        self.js("document.getElementById('columns').scrollLeft = document.getElementById('columns').scrollWidth")
+        self.drag(f'.card[data-id="{created}"] .card-title', '.column[data-column="archived"] .column-title')
+        refusal = self.wait("the refusal", lambda: self.js(
+            "return [...document.querySelectorAll('.toast[role=alert]')].map(t => t.textContent).join(' ')"))
+        self.check(f"{created} was not moved to archived" in refusal and "not a tracker state" in refusal, f"the refusal: {refusal!r}")
+        self.check(self.issue(created)["issue"]["state"] == "done", "the refused move changed nothing")
+        self.check((self.card_state(created) or {}).get("column") == "done", "the card stayed in its column")
+        self.js("const {state, emit} = maestroDashboard; state.states.get(arguments[0]).pop(); emit('projects');", project)
+        self.console("moves", allowed=[rf"/api/v1/issues/{created}/move - Failed to load resource: the server responded with a status of 422"])
 
         self.step("filter by lifecycle chip, diagram state and text")
         self.driver.find_element(By.CSS_SELECTOR, '.lifecycle-chip[data-lifecycle="closed"]').click()
