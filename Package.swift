@@ -73,7 +73,8 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            plugins: ["DashboardAssets"]
         ),
         /// The scripted agent behind `maestro demo`: the server side of the Codex app-server protocol.
         .target(
@@ -81,6 +82,10 @@ let package = Package(
             dependencies: ["Runtime", "StateMachine", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: strictSettings
         ),
+        /// Turns the files of `Dashboard/` into a Swift source for Transports, so the binary carries
+        /// the dashboard (see Specs/decisions.md).
+        .executableTarget(name: "DashboardAssetsGenerator", swiftSettings: strictSettings),
+        .plugin(name: "DashboardAssets", capability: .buildTool(), dependencies: ["DashboardAssetsGenerator"]),
         /// Test doubles for orchestrator behaviour: a scripted agent runner, an in-memory tracker, a
         /// test clock and a temporary store.
         .target(

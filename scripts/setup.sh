@@ -9,7 +9,7 @@ if command -v apt-get >/dev/null; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq libsqlite3-dev libxml2-dev graphviz chromium python3-venv zsh fish >/dev/null
+  $SUDO apt-get install -y -qq libsqlite3-dev libxml2-dev graphviz chromium chromium-driver python3-venv zsh fish >/dev/null
 fi
 
 if [ ! -x .venv/bin/python ]; then

@@ -1,6 +1,6 @@
 /// The daemon's surfaces: HTTP, WebSocket, the dashboard and MCP.
 ///
-/// Only the module boundary exists so far; the transports arrive with their issues.
+/// The HTTP surface (`HTTPSurface`), its WebSocket stream and the dashboard it serves at `/`.
 public enum TransportsModule {
     /// The module's name as shown in diagnostics.
     public static let name = "Transports"

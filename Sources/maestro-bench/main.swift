@@ -108,6 +108,8 @@ do {
         try await benchWebSocketDelivery(clients: runsGiven ? runs : 50, changes: 200)
     case "mcp-roundtrip":
         try await benchMCPRoundTrip(runs: runsGiven ? runs : 1000)
+    case "dashboard":
+        try await benchDashboard(count: arguments.dropFirst().first.flatMap(Int.init) ?? 1000, runs: runsGiven ? runs : 10)
     case "idle":
         try await benchIdle(seconds: runsGiven ? runs : 10)
     case "linear-sync":
@@ -135,6 +137,7 @@ do {
                    maestro-bench http-state [BOARD-SIZE]            (from the repository root)
                    maestro-bench ws-latency [--runs CLIENTS]       (from the repository root)
                    maestro-bench idle [--runs SECONDS]
+                   maestro-bench dashboard [ISSUES] [--runs N]        (from the repository root; needs chromium-driver and .venv)
                    maestro-bench linear-sync [COUNT [PAGE-SIZE]]      (from the repository root; needs graphql-core)
                    maestro-bench linear-requests [--runs ISSUES]
                    maestro-bench linear-dispatch [poll|webhook] [--runs N]

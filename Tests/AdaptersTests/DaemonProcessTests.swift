@@ -16,11 +16,15 @@ import WorkflowParser
         let store: Store
 
         /// `tracker` is appended to the workflow's kanban tracker section, `codex` to its codex
-        /// section, `frontMatter` to the front matter.
-        init(prompt: String, tracker: String = "", codex: String = "", frontMatter: String = "", command: String? = nil) throws {
+        /// section, `frontMatter` to the front matter; `scenario` is the fake agent's
+        /// (Tests/Fixtures/codex/scenarios), unless `command` replaces the agent.
+        init(
+            prompt: String, tracker: String = "", codex: String = "", frontMatter: String = "", scenario: String = "follow-prompt",
+            command: String? = nil
+        ) throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("maestro-proc-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory.appendingPathComponent("home"), withIntermediateDirectories: true)
-            let command = command ?? CodexFixtures.fakeCommand(scenario: "follow-prompt", record: URL(fileURLWithPath: "/dev/null"))
+            let command = command ?? CodexFixtures.fakeCommand(scenario: scenario, record: URL(fileURLWithPath: "/dev/null"))
             try """
             ---
             tracker:

@@ -38,6 +38,7 @@ public struct HTTPSurface: Service {
     /// Every route served, for the OpenAPI agreement test and 405 answers.
     public var routes: [APIRoute] {
         APIHandlers(api: api, settings: settings).routes + ObservabilityRoutes(api: api, metrics: metrics, gate: gate).routes
+            + DashboardRoutes().routes
     }
 
     /// The router of plain HTTP requests.

@@ -68,12 +68,13 @@ struct ErrorEnvelopeMiddleware: RouterMiddleware {
 
 /// Every request carries the bearer token when one is set: `Authorization: Bearer <token>`, or
 /// `?access_token=<token>` (a browser cannot set the header on a page load or a WebSocket).
-/// Compared in constant time.
+/// Compared in constant time. The dashboard's page and assets are the exception: they hold no data.
 struct BearerTokenMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     let token: [UInt8]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if DashboardRoutes.isPublic(request.uri.path) { return try await next(request, context) }
         let header = request.headers[.authorization].flatMap { value -> String? in
             value.lowercased().hasPrefix("bearer ") ? String(value.dropFirst(7)).trimmingCharacters(in: .whitespaces) : nil
         }
