@@ -105,7 +105,7 @@ import WorkflowParser
             FileManager.default.fileExists(atPath: setup.database + ".lock") && setup.log().contains("recovered")
         }
         let second = try setup.start(log: "second.log")
-        second.waitUntilExit()
+        while second.isRunning { try await Task.sleep(for: .milliseconds(50)) }
         #expect(second.terminationStatus == 1)
         #expect(setup.log("second.log").contains("another maestro daemon (pid \(first.processIdentifier),"), "\(setup.log("second.log"))")
         #expect(await Self.stop(first) && first.terminationStatus == 0)
@@ -218,12 +218,13 @@ import WorkflowParser
         #expect(try await setup.cli(["issue", "create", "--project", "OPS", "--title", "long job"]).succeeded)
         try await setup.eventually("the run") { try await setup.issue("OPS-1")?.lifecycleState == .running }
 
-        let pause = try await setup.cli(["issue", "pause", "OPS-1"])
+        // Generous waits: the verdicts are what is checked, not how soon a loaded machine gives them.
+        let pause = try await setup.cli(["issue", "pause", "OPS-1", "--wait", "30"])
         #expect(pause.succeeded && pause.stdout == "OPS-1: pause applied (running -> blocked)\n", "\(pause.stdout)\(pause.stderr)")
         // A rejected command exits 1, with the machine's code; with --json it prints the verdict.
-        let again = try await setup.cli(["issue", "pause", "OPS-1"])
+        let again = try await setup.cli(["issue", "pause", "OPS-1", "--wait", "30"])
         #expect(!again.succeeded && again.stderr == "OPS-1: pause rejected: the issue is already blocked [already_blocked]\n", "\(again.stderr)")
-        let againJSON = try await setup.cli(["issue", "pause", "OPS-1", "--json"])
+        let againJSON = try await setup.cli(["issue", "pause", "OPS-1", "--json", "--wait", "30"])
         #expect(!againJSON.succeeded)
         let rejected = try JSONSerialization.jsonObject(with: Data(againJSON.stdout.utf8)) as? [String: Any]
         #expect(rejected?["status"] as? String == "rejected" && rejected?["command"] as? String == "pause")

@@ -1,6 +1,12 @@
-import Dispatch
 import Foundation
+import Subprocess
 import Testing
+
+#if canImport(System)
+    import System
+#else
+    import SystemPackage
+#endif
 
 /// Runs the real `maestro` executable built beside the test bundle.
 enum CLI {
@@ -27,53 +33,50 @@ enum CLI {
         try await execute(executable, arguments, in: directory ?? packageRoot, environment: nil)
     }
 
-    /// Runs a program to its end. The blocking waits happen on dispatch threads, never on the Swift
-    /// concurrency pool, so tests running meanwhile (and their timers) are not starved.
+    /// Runs a program to its end. swift-subprocess waits on the child and its pipes without
+    /// holding a thread: on Linux, dispatch threads blocked in reads come out of the same pool the
+    /// Swift concurrency executor uses, and a few of them stall every test running meanwhile.
+    /// `input`, when given, is the child's standard input; otherwise it reads `/dev/null`.
     static func execute(_ program: URL, _ arguments: [String], in directory: URL, environment: [String: String]?, input: Data? = nil)
         async throws -> Result
     {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                do {
-                    let process = Process()
-                    process.executableURL = program
-                    process.arguments = arguments
-                    process.currentDirectoryURL = directory
-                    if let environment { process.environment = environment }
-                    let out = Pipe()
-                    let err = Pipe()
-                    process.standardOutput = out
-                    process.standardError = err
-                    let stdin = Pipe()
-                    process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-                    try process.run()
-                    if let input {
-                        // Written from its own queue so a large input cannot block on a full pipe.
-                        DispatchQueue.global().async {
-                            stdin.fileHandleForWriting.write(input)
-                            try? stdin.fileHandleForWriting.close()
-                        }
-                    }
-                    // Both pipes drain at once so neither can fill up and stall the child.
-                    let group = DispatchGroup()
-                    nonisolated(unsafe) var stderr = Data()
-                    group.enter()
-                    DispatchQueue.global().async {
-                        stderr = err.fileHandleForReading.readDataToEndOfFile()
-                        group.leave()
-                    }
-                    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-                    group.wait()
-                    process.waitUntilExit()
-                    continuation.resume(
-                        returning: Result(
-                            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                            stderr: String(decoding: stderr, as: UTF8.self)))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
+        var env = Environment.inherit
+        if let environment {
+            env = .custom(
+                Dictionary(uniqueKeysWithValues: environment.compactMap { key, value in Environment.Key(rawValue: key).map { ($0, value) } }))
         }
+        // Parameterized tests run their cases at once; unthrottled, dozens of debug `maestro`
+        // processes on two cores starve the timing of every other test.
+        await ProcessSlots.shared.acquire()
+        do {
+            let result =
+                if let input {
+                    try await collect(program, arguments, in: directory, environment: env, input: .data(input))
+                } else {
+                    try await collect(program, arguments, in: directory, environment: env, input: .none)
+                }
+            await ProcessSlots.shared.release()
+            return result
+        } catch {
+            await ProcessSlots.shared.release()
+            throw error
+        }
+    }
+
+    private static func collect(
+        _ program: URL, _ arguments: [String], in directory: URL, environment: Environment, input: some InputProtocol
+    ) async throws -> Result {
+        let outcome = try await Subprocess.run(
+            .path(FilePath(program.path)), arguments: Arguments(arguments), environment: environment,
+            workingDirectory: FilePath(directory.path), input: input, output: .data(limit: 64 << 20), error: .data(limit: 16 << 20))
+        let status: Int32 =
+            switch outcome.terminationStatus {
+            case .exited(let code): code
+            case .signaled(let signal): signal
+            }
+        return Result(
+            status: status, stdout: String(decoding: outcome.standardOutput, as: UTF8.self),
+            stderr: String(decoding: outcome.standardError, as: UTF8.self))
     }
 
     /// A fresh temporary directory, removed by the caller.
@@ -81,5 +84,37 @@ enum CLI {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("maestro-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
+    }
+}
+
+extension Process {
+    /// Waits until the process has exited, looking every 50 ms: `waitUntilExit()` would hold a
+    /// thread of the pool the tests' tasks run on.
+    func exited() async {
+        while isRunning { try? await Task.sleep(for: .milliseconds(50)) }
+    }
+}
+
+/// A limit on the programs the CLI tests run at once.
+actor ProcessSlots {
+    static let shared = ProcessSlots(limit: 4)
+
+    private let limit: Int
+    private var used = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    func acquire() async {
+        guard used >= limit else {
+            used += 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    /// Hands the slot to the next waiter, if any.
+    func release() {
+        if waiting.isEmpty { used -= 1 } else { waiting.removeFirst().resume() }
     }
 }

@@ -45,7 +45,7 @@ struct FirstRunTests {
             #expect(log.contains(hint), "\(hint): \(log)")
         }
         daemon.interrupt()
-        daemon.waitUntilExit()
+        await daemon.exited()
         #expect(daemon.terminationStatus == 0)
         let show = try await sandbox.run(["issue", "show", "OPS-1", "--json"], db: false)
         let detail = try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any]

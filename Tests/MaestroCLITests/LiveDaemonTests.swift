@@ -26,9 +26,15 @@ import Testing
             try process.run()
         }
 
-        func stop() {
+        /// Asks the demo to stop (SIGINT) and waits until it has.
+        func stop() async {
             if process.isRunning { process.interrupt() }
-            process.waitUntilExit()
+            await process.exited()
+        }
+
+        /// For `defer`: asks the demo to stop without waiting.
+        func interrupt() {
+            if process.isRunning { process.interrupt() }
         }
 
         var log: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
@@ -55,7 +61,7 @@ import Testing
 
     @Test func statusShowsTheRunningTheBlockedAndTheTotalsThenSaysWhenNoDaemonRuns() async throws {
         let demo = try LiveDemo()
-        defer { demo.stop() }
+        defer { demo.interrupt() }
         let snapshot = try await demo.snapshot {
             Self.identifiers($0, "running").contains("DEMO-5") && Self.identifiers($0, "blocked").contains("DEMO-2")
         }
@@ -80,16 +86,17 @@ import Testing
         let watcher = Process()
         watcher.executableURL = CLI.executable
         watcher.arguments = ["status", "--watch", "--interval", "0.3", "--db", demo.db]
-        let pipe = Pipe()
-        watcher.standardOutput = pipe
+        let watched = demo.sandbox.directory.appendingPathComponent("watch.out")
+        FileManager.default.createFile(atPath: watched.path, contents: nil)
+        watcher.standardOutput = try FileHandle(forWritingTo: watched)
         try watcher.run()
         try await Task.sleep(for: .seconds(2))
         watcher.interrupt()
-        watcher.waitUntilExit()
-        let frames = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        await watcher.exited()
+        let frames = (try? String(contentsOf: watched, encoding: .utf8)) ?? ""
         #expect(frames.components(separatedBy: "RUNNING").count - 1 >= 2, "\(frames)")
 
-        demo.stop()
+        await demo.stop()
         let after = try await demo.sandbox.run(["status", "--db", demo.db], db: false)
         #expect(after.status == 3)
         #expect(after.stderr.contains("no live maestro daemon"))
@@ -97,13 +104,14 @@ import Testing
 
     @Test func logsFollowPrintsWhatTheDaemonWritesAsItHappens() async throws {
         let demo = try LiveDemo()
-        defer { demo.stop() }
+        defer { demo.interrupt() }
         _ = try await demo.snapshot { Self.identifiers($0, "blocked").contains("DEMO-2") }
         let follower = Process()
         follower.executableURL = CLI.executable
         follower.arguments = ["logs", "DEMO-2", "--follow", "--json", "--db", demo.db]
-        let pipe = Pipe()
-        follower.standardOutput = pipe
+        let followed = demo.sandbox.directory.appendingPathComponent("follow.out")
+        FileManager.default.createFile(atPath: followed.path, contents: nil)
+        follower.standardOutput = try FileHandle(forWritingTo: followed)
         try follower.run()
         try await Task.sleep(for: .seconds(1))
         // Answer from another process: the follower sees the answer and the run's end.
@@ -112,10 +120,11 @@ import Testing
         var seen = ""
         for _ in 0..<100 where !seen.contains("\"to\":\"closed\"") {
             try await Task.sleep(for: .milliseconds(100))
-            seen += String(decoding: pipe.fileHandleForReading.availableData, as: UTF8.self)
+            seen = (try? String(contentsOf: followed, encoding: .utf8)) ?? ""
         }
         follower.interrupt()
-        follower.waitUntilExit()
+        await follower.exited()
+        seen = (try? String(contentsOf: followed, encoding: .utf8)) ?? ""
         let entries = seen.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         let events = entries.compactMap { ($0["transition"] as? [String: Any])?["event"] as? String }
         #expect(events.first == "dispatch", "the follower starts from the beginning: \(events)")

@@ -1,33 +1,30 @@
-import Dispatch
 import Foundation
 import GRDB
 import Runtime
 @_exported import RuntimeTesting
 import StateMachine
+import Subprocess
 import Testing
 import WorkflowParser
 
-/// Runs a program to its end on a dispatch thread (never blocking the Swift concurrency pool) and
-/// returns its exit status and output (standard output and error together).
+#if canImport(System)
+    import System
+#else
+    import SystemPackage
+#endif
+
+/// Runs a program to its end and returns its exit status and output (standard output and error
+/// together). swift-subprocess waits without holding a thread of the pool tests run on.
 func runProgram(_ program: URL, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            do {
-                let process = Process()
-                process.executableURL = program
-                process.arguments = arguments
-                let output = Pipe()
-                process.standardOutput = output
-                process.standardError = output
-                try process.run()
-                let data = output.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
-            } catch {
-                continuation.resume(throwing: error)
-            }
+    let result = try await Subprocess.run(
+        .path(FilePath(program.path)), arguments: Arguments(arguments), input: .none, output: .data(limit: 16 << 20),
+        error: .combinedWithOutput)
+    let status: Int32 =
+        switch result.terminationStatus {
+        case .exited(let code): code
+        case .signaled(let signal): signal
         }
-    }
+    return (status, String(decoding: result.standardOutput, as: UTF8.self))
 }
 
 enum Fixtures {
