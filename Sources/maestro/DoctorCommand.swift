@@ -294,17 +294,31 @@ enum CodexCheck {
                         + "or `npm install -g @openai/codex`), then `codex login`; `maestro demo` runs the loop without it")
             ]
         }
-        if diagnosis.isDemoAgent { return [.ok("codex", "\(resolved): maestro's built-in demo agent (a script, not a model)")] }
-        guard let version = diagnosis.version else {
-            return [.warning("codex", "\(resolved) did not report a version", fix: "check that codex.command runs the Codex CLI")]
-        }
-        guard version == DoctorCommand.testedCodexVersion else {
-            return [
-                .warning(
+        let found: DoctorCheck
+        if diagnosis.isDemoAgent {
+            found = .ok("codex", "\(resolved): maestro's built-in demo agent (a script, not a model)")
+        } else if let version = diagnosis.version {
+            found =
+                version == DoctorCommand.testedCodexVersion
+                ? .ok("codex", "\(resolved) is Codex \(version)")
+                : .warning(
                     "codex", "\(resolved) is Codex \(version); maestro is tested with \(DoctorCommand.testedCodexVersion)",
                     fix: "the app-server protocol drifts between versions: `pip install openai-codex-cli-bin==\(DoctorCommand.testedCodexVersion)`")
-            ]
+        } else {
+            found = .warning("codex", "\(resolved) did not report a version", fix: "check that codex.command runs the Codex CLI")
         }
-        return [.ok("codex", "\(resolved) is Codex \(version)")]
+        return [found, await policies(codex, environment: environment)]
+    }
+
+    /// Whether the app-server accepts the workflow's approval policy and sandbox.
+    static func policies(_ codex: WorkflowConfig.Codex, environment: [String: String]) async -> DoctorCheck {
+        let policy = if case .string(let name) = codex.approvalPolicy { name } else { "(a granular policy)" }
+        let settings = "approval_policy \(policy) and thread_sandbox \(codex.threadSandbox)"
+        guard let problem = await CodexDiagnosis.policyProblem(codex, environment: environment) else {
+            return .ok("codex policy", "the app-server accepts \(settings)")
+        }
+        return .problem(
+            "codex policy", "the app-server did not accept \(settings): \(problem)",
+            fix: "set codex.approval_policy and codex.thread_sandbox to values this Codex knows (Specs/workflow.md lists them)")
     }
 }

@@ -8,7 +8,7 @@ import Testing
 /// `maestro doctor` with each problem present: the check that finds it, its fix, and the exit code.
 @Suite struct DoctorCommandTests {
     /// A kanban workflow in the sandbox; `codex` is the codex.command.
-    func workflow(_ sandbox: BoardSandbox, codex: String = "bash -c 'exit 0'", extra: String = "", port: Int = 0) throws {
+    func workflow(_ sandbox: BoardSandbox, codex: String = "bash -c 'exit 0'", codexExtra: String = "", extra: String = "", port: Int = 0) throws {
         try sandbox.write(
             "WORKFLOW.md",
             """
@@ -19,6 +19,7 @@ import Testing
               root: ./workspaces
             codex:
               command: "\(codex)"
+            \(codexExtra)
             server:
               port: \(port)
             \(extra)
@@ -46,12 +47,31 @@ import Testing
     func status(_ check: [String: Any]?) -> String? { check?["status"] as? String }
     func text(_ check: [String: Any]?) -> String { "\(check?["summary"] ?? "") \(check?["fix"] ?? "")" }
 
-    /// A fake `codex` that prints `version` for `--version`.
+    /// A `codex` that says it is `version`, and otherwise runs the real Codex 0.163.0 from `.venv`
+    /// (with its own `CODEX_HOME`), so the policy check talks to a real app-server.
     func fakeCodex(_ sandbox: BoardSandbox, version: String) throws -> String {
-        let path = try sandbox.write("codex", "#!/bin/sh\necho 'codex-cli \(version)'\n")
+        let real = try #require(Self.realCodex, "the real Codex binary is not installed: run scripts/setup.sh")
+        let home = sandbox.path("codex-home")
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let path = try sandbox.write(
+            "codex",
+            """
+            #!/bin/sh
+            if [ "$1" = "--version" ]; then echo 'codex-cli \(version)'; exit 0; fi
+            CODEX_HOME='\(home)' exec '\(real)' "$@"
+
+            """)
         chmod(path, 0o755)
         return path
     }
+
+    /// `openai-codex-cli-bin`'s binary in `.venv`.
+    static let realCodex: String? = {
+        let lib = CLI.packageRoot.appendingPathComponent(".venv/lib")
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: lib.path))?.filter { $0.hasPrefix("python") } ?? []
+        return versions.map { lib.appendingPathComponent("\($0)/site-packages/codex_cli_bin/bin/codex").path }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
 
     @Test func aHealthyRepositoryIsReadyToRun() async throws {
         let sandbox = try BoardSandbox()
@@ -60,6 +80,8 @@ import Testing
         #expect(report.status == 0 && report.ok)
         #expect(["workflow", "database", "daemon", "codex", "workspaces", "shell", "port"].allSatisfy { status(report.checks[$0]) == "ok" }, "\(report.checks)")
         #expect(text(report.checks["codex"]).contains("is Codex 0.163.0"))
+        #expect(status(report.checks["codex policy"]) == "ok", "\(report.checks)")
+        #expect(text(report.checks["codex policy"]).contains("accepts approval_policy never and thread_sandbox workspace-write"))
         let plain = try await sandbox.run(["doctor"])
         #expect(plain.status == 0)
         #expect(plain.stdout.hasSuffix("ready to run\n"), "\(plain.stdout)")
@@ -102,6 +124,20 @@ import Testing
         #expect(older.status == 0, "a warning does not block a run")
         #expect(status(older.checks["codex"]) == "warning")
         #expect(text(older.checks["codex"]).contains("is Codex 0.150.0; maestro is tested with 0.163.0"))
+    }
+
+    /// Codex itself judges the policies: a value it does not know is a problem, with its words.
+    @Test func aPolicyTheAppServerRefusesIsAProblem() async throws {
+        let sandbox = try BoardSandbox()
+        // maestro checks the shape (`granular` and a map); the fields are Codex's to judge.
+        try workflow(
+            sandbox, codex: try fakeCodex(sandbox, version: "0.163.0") + " app-server", codexExtra: "  approval_policy: {granular: {rules: \"yes\"}}")
+        let report = try await doctor(sandbox)
+        #expect(report.status == 1)
+        #expect(status(report.checks["workflow"]) == "ok", "\(report.checks)")
+        #expect(status(report.checks["codex policy"]) == "problem", "\(report.checks)")
+        #expect(text(report.checks["codex policy"]).contains("thread/start was refused"), "\(report.checks)")
+        #expect(text(report.checks["codex policy"]).contains("expected a boolean"), "\(report.checks)")
     }
 
     @Test func anUnwritableWorkspaceRootAndATakenPortAreProblems() async throws {

@@ -39,6 +39,28 @@ public struct CodexDiagnosis: Sendable, Hashable {
         return diagnosis
     }
 
+    /// Starts `codex.command` in a scratch directory, completes the handshake and asks for an
+    /// ephemeral thread with the configured approval policy and sandbox. `nil` when the server
+    /// accepted them; otherwise what went wrong, in one line.
+    public static func policyProblem(_ codex: WorkflowConfig.Codex, environment: [String: String]) async -> String? {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("maestro-doctor-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let request = CodexRunRequest(
+            issueIdentifier: "doctor", issueTitle: "policy check", workspacePath: scratch, workspaceRoot: scratch, prompt: "", codex: codex,
+            environment: environment)
+        let runner = CodexRunner(request: request)
+        async let outcome = runner.checkPolicies()
+        for await _ in runner.events {}
+        switch await outcome.ending {
+        case .finished, .maxTurnsReached: return nil
+        case .failed(.responseError(let method, _, let message)): return "\(method) was refused: \(message)"
+        case .failed(.responseTimeout(let method)): return "no answer to \(method) within \(codex.readTimeoutMs) ms"
+        case .failed(let error): return "\(error)"
+        case .cancelled, .stopped: return "the check was stopped before Codex answered"
+        }
+    }
+
     /// The program a shell command line starts with, its quotes removed (`'/opt/my codex' app-server`
     /// → `/opt/my codex`). Enough for the commands people write; `bash` still runs the real line.
     public static func firstWord(of command: String) -> String {

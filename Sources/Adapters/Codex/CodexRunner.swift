@@ -101,6 +101,16 @@ public final class CodexRunner: Sendable {
         return await launch { driver in await driver.handshakeOnly() }
     }
 
+    /// As ``probe()``, then an ephemeral `thread/start` with the workflow's approval policy and
+    /// sandbox, so a value this Codex refuses is found before any issue runs (`maestro doctor`).
+    public func checkPolicies() async -> RunOutcome {
+        guard claimTheRun() else {
+            return RunOutcome(ending: .failed(.alreadyRunning), threadID: nil, turns: 0, tokenTotals: .zero, exit: nil)
+        }
+        defer { emitter.finish() }
+        return await launch { driver in await driver.policyCheck() }
+    }
+
     /// Launches the command, runs `conversation` and the stop sequence, and reports the exit.
     private func launch(_ conversation: @escaping @Sendable (SessionDriver) async -> RunEnding) async -> RunOutcome {
         let configuration = AppServerLaunch.configuration(

@@ -56,6 +56,22 @@ struct SessionDriver: Sendable {
         }
     }
 
+    /// The handshake and an ephemeral `thread/start` with the configured approval policy and
+    /// sandbox: does the server accept them? `finished` when it did; no turn starts.
+    func policyCheck() async -> RunEnding {
+        do {
+            try await handshake()
+            guard case .object(var params) = core.policies.threadStartParams(cwd: request.workspacePath, tools: []) else { return .finished }
+            params["ephemeral"] = true
+            _ = try await call("thread/start", .object(params))
+            return .finished
+        } catch let error as CodexRunnerError {
+            return .failed(error)
+        } catch {
+            return .stopped
+        }
+    }
+
     /// Sends `method` and waits up to `read_timeout_ms` for its response.
     func call(_ method: String, _ params: JSONValue) async throws -> JSONValue {
         let id = try await core.startRequest(method, params: params)
