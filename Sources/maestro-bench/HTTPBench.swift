@@ -65,6 +65,13 @@ func benchHTTPState(boardSize: Int) async throws {
         if counts?["running"] == 100 { break }
         try await Task.sleep(for: .milliseconds(50))
     }
+    // First with the 100 sessions live and nothing else happening, then while 200 more dispatch.
+    let clock = ContinuousClock()
+    var quiet: [Duration] = []
+    for _ in 0..<(ProcessInfo.processInfo.environment["MAESTRO_BENCH_QUIET"].flatMap(Int.init) ?? 300) { quiet.append(try await clock.measure { _ = try await http(.GET, "\(base)/api/v1/state") }) }
+    print(
+        "GET /api/v1/state with \(boardSize) issues and 100 live sessions, nothing dispatching (300 requests): median \(milliseconds(median(quiet))), p99 \(milliseconds(percentile(quiet, 0.99)))"
+    )
     let done = Shared(false)
     let samples = try await withThrowingTaskGroup(of: [Duration].self) { group in
         group.addTask {
