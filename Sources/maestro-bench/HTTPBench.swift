@@ -61,10 +61,13 @@ func benchHTTPState(boardSize: Int) async throws {
     for index in 1...100 { _ = try await http(.POST, "\(base)/api/v1/issues", #"{"project": "B", "title": "hang \#(index)"}"#) }
     while true {
         let (_, body) = try await http(.GET, "\(base)/api/v1/state")
-        let counts = (try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["counts"] as? [String: Int]
-        if counts?["running"] == 100 { break }
+        let state = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+        let running = state?["running"] as? [[String: Any]] ?? []
+        // Every session past its start (agents are Python processes: starting 100 takes seconds).
+        if running.count == 100, running.allSatisfy({ ($0["turn_count"] as? Int ?? 0) >= 1 }) { break }
         try await Task.sleep(for: .milliseconds(50))
     }
+    try await Task.sleep(for: .seconds(2))
     // First with the 100 sessions live and nothing else happening, then while 200 more dispatch.
     let clock = ContinuousClock()
     var quiet: [Duration] = []

@@ -26,6 +26,9 @@ import Testing
             issue.blockReason = .paused
             issue.dueAt = Self.now
             issue.lastError = "boom"
+            issue.visible = false
+            issue.externalId = "a1b2"
+            issue.externalBlockers = [ExternalBlocker(id: "x9", identifier: "WEB-4", state: nil)]
             try issue.insert(db)
             var other = IssueRecord(
                 projectId: project.id!, identifier: "MAE-\(try project.allocateNumber(db))", title: "Other", description: nil,
@@ -53,6 +56,26 @@ import Testing
         #expect(read.4 == [blocker])
         #expect(read.5 == ["MAE-2"])
         #expect(read.6 == comment)
+    }
+
+    /// A lifecycle value this build does not know is an error naming the column, not a crash.
+    @Test func anUnknownLifecycleValueIsAClearError() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.cleanup() }
+        let store = try temporary.open()
+        let id = try await store.write { db in
+            var project = ProjectRecord(key: "MAE", name: "maestro", description: nil, at: Self.now)
+            try project.insert(db)
+            var issue = IssueRecord(
+                projectId: project.id!, identifier: "MAE-1", title: "t", description: nil, priority: nil, trackerState: "todo", labels: [],
+                at: Self.now)
+            try issue.insert(db)
+            try db.execute(sql: "UPDATE issue SET lifecycleState = 'hibernating' WHERE id = ?", arguments: [issue.id])
+            return issue.id!
+        }
+        await #expect { try await store.read { db in try IssueRecord.fetchOne(db, key: id) } } throws: { error in
+            "\(error)".contains("'hibernating' in lifecycleState")
+        }
     }
 
     @Test func runRecords() async throws {

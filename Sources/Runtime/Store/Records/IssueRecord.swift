@@ -62,6 +62,59 @@ package struct IssueRecord: Codable, Sendable, Hashable, FetchableRecord, Mutabl
 
     package mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
+    /// Read column by column rather than through `Decodable`: issue rows are what the scheduler,
+    /// the lists and the live state read most, and the keyed-container path cost about a fifth of
+    /// a `GET /api/v1/state` (Specs/benchmarks.md). Writing still goes through `Encodable`.
+    package init(row: Row) throws {
+        func value<T: RawRepresentable>(_ type: T.Type, _ column: String) throws -> T where T.RawValue == String {
+            let raw: String = row[column]
+            guard let value = T(rawValue: raw) else { throw RowDecodingError.invalid(column: column, value: raw) }
+            return value
+        }
+        id = row["id"]
+        projectId = row["projectId"]
+        identifier = row["identifier"]
+        title = row["title"]
+        description = row["description"]
+        priority = row["priority"]
+        trackerState = row["trackerState"]
+        labels = try Self.jsonArray(String.self, row, "labels") ?? []
+        assignee = row["assignee"]
+        url = row["url"]
+        branchName = row["branchName"]
+        externalId = row["externalId"]
+        visible = row["visible"]
+        externalBlockers = try Self.jsonArray(ExternalBlocker.self, row, "externalBlockers") ?? []
+        createdAt = row["createdAt"]
+        updatedAt = row["updatedAt"]
+        lifecycleState = try value(LifecycleState.self, "lifecycleState")
+        version = row["version"]
+        attempt = row["attempt"]
+        phase = try value(Phase.self, "phase")
+        blockReason = try (row["blockReason"] as String?).map { raw in
+            guard let reason = BlockReason(rawValue: raw) else { throw RowDecodingError.invalid(column: "blockReason", value: raw) }
+            return reason
+        }
+        dueAt = row["dueAt"]
+        lastError = row["lastError"]
+    }
+
+    /// A JSON array column as `Encodable` wrote it (text, or a blob from older writers); `[]`, the
+    /// common case, needs no decoder.
+    private static func jsonArray<Element: Decodable>(_ type: Element.Type, _ row: Row, _ column: String) throws -> [Element]? {
+        let stored: DatabaseValue = row[column]
+        let data: Data
+        switch stored.storage {
+        case .null: return nil
+        case .string(let text):
+            if text == "[]" { return [] }
+            data = Data(text.utf8)
+        case .blob(let blob): data = blob
+        case .int64, .double: throw RowDecodingError.invalid(column: column, value: "\(stored)")
+        }
+        return try JSONDecoder().decode([Element].self, from: data)
+    }
+
     /// Trimmed, lowercased, blanks dropped, duplicates removed, order kept.
     package static func normalizedLabels(_ labels: [String]) -> [String] {
         var seen = Set<String>()
@@ -133,4 +186,15 @@ package struct CommentRecord: Codable, Sendable, Hashable, FetchableRecord, Muta
     }
 
     package mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A column value no record type accepts.
+package enum RowDecodingError: Error, CustomStringConvertible {
+    case invalid(column: String, value: String)
+
+    package var description: String {
+        switch self {
+        case .invalid(let column, let value): "the store holds '\(value)' in \(column), which this maestro does not know"
+        }
+    }
 }
