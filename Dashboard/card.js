@@ -66,7 +66,7 @@ function renderTags(node, issue) {
   if (node.dataset.key === key) return;
   node.dataset.key = key;
   node.replaceChildren(
-    ...issue.labels.map((label) => h('span', { class: 'tag' }, label)),
+    ...issue.labels.map((label) => h('span', { class: 'tag', title: label }, label)),
     ...issue.blocked_by.map((blocker) =>
       h('span', { class: 'tag tag-blocker', title: `Blocked by ${blocker.identifier ?? blocker.id} (${blocker.state ?? 'unknown'})` },
         `⊘ ${blocker.identifier ?? blocker.id ?? '?'}`)),
