@@ -81,14 +81,16 @@ import Testing
             #expect(try await Self.call(.POST, "\(base)/api/v1/issues", #"{"project": "FZ", "title": "\#(title)"}"#).status == 201)
         }
         let schemathesis = CodexFixtures.packageRoot.appendingPathComponent(".venv/bin/schemathesis").path
-        // Bounded by examples, not `--max-time`: the time limit interrupts whatever runs, and an
-        // interrupt inside hypothesis' `ast.parse` is a CPython 3.11 SystemError, not a finding.
+        // Without the coverage phase: on this Python (3.11.7) it fails now and then inside
+        // hypothesis' `ast.parse` ("AST constructor recursion depth mismatch", a SystemError of
+        // the interpreter, always in coverage), which says nothing about the API. Fuzzing still
+        // sends negative data (mode `all`); the stateful phase follows the links.
         let checks = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance"
         let result = try await Helper.run(
             schemathesis,
             [
                 "run", CodexFixtures.packageRoot.appendingPathComponent("Specs/openapi.yaml").path, "--url", base, "--checks", checks,
-                "--max-examples", "60", "--workers", "2", "--seed", "1", "--no-color",
+                "--max-examples", "60", "--workers", "2", "--seed", "1", "--no-color", "--phases", "examples,fuzzing,stateful",
             ], environment: setup.environment.merging(["SCHEMATHESIS_HOOKS": ""]) { new, _ in new })
         #expect(result.succeeded, "\(result.stdout.suffix(6000))\(result.stderr.suffix(2000))")
         #expect(await DaemonProcessTests.stop(daemon) && daemon.terminationStatus == 0)
