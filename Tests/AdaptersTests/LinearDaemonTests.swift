@@ -187,6 +187,7 @@ import Testing
               root: ./workspaces
             codex:
               command: "\(setup.agentCommand)"
+              read_timeout_ms: 20000
             phases:
               review:
                 prompt: |
