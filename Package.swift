@@ -127,6 +127,7 @@ let package = Package(
             dependencies: [
                 "Runtime", "RuntimeTesting", "StateMachine", "WorkflowParser", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             swiftSettings: strictSettings
         ),
@@ -158,7 +159,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MaestroCLITests",
-            dependencies: ["WorkflowParser", "StateMachine"],
+            dependencies: ["WorkflowParser", "StateMachine", .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: strictSettings
         ),
     ]

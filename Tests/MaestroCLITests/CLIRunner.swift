@@ -1,5 +1,12 @@
 import Foundation
+import Subprocess
 import Testing
+
+#if canImport(System)
+    import System
+#else
+    import SystemPackage
+#endif
 
 /// Runs the real `maestro` executable built beside the test bundle.
 enum CLI {
@@ -26,19 +33,28 @@ enum CLI {
         try await execute(executable, arguments, in: directory ?? packageRoot, environment: nil)
     }
 
-    /// Runs a program to its end. Nothing blocks a thread while it runs: its output goes to files
-    /// and its exit arrives through `terminationHandler`. (On Linux, dispatch threads blocked in
-    /// pipe reads come out of the pool the Swift concurrency executor uses, and a few of them
-    /// stalled every test running meanwhile.) `input`, when given, is its standard input;
-    /// otherwise it reads `/dev/null`.
+    /// Runs a program to its end. swift-subprocess waits on the child and its pipes without
+    /// holding a thread: on Linux, dispatch threads blocked in reads come out of the same pool the
+    /// Swift concurrency executor uses, and a few of them stall every test running meanwhile.
+    /// `input`, when given, is the child's standard input; otherwise it reads `/dev/null`.
     static func execute(_ program: URL, _ arguments: [String], in directory: URL, environment: [String: String]?, input: Data? = nil)
         async throws -> Result
     {
+        var env = Environment.inherit
+        if let environment {
+            env = .custom(
+                Dictionary(uniqueKeysWithValues: environment.compactMap { key, value in Environment.Key(rawValue: key).map { ($0, value) } }))
+        }
         // Parameterized tests run their cases at once; unthrottled, dozens of debug `maestro`
         // processes on two cores starve the timing of every other test.
         await ProcessSlots.shared.acquire()
         do {
-            let result = try await collect(program, arguments, in: directory, environment: environment, input: input)
+            let result =
+                if let input {
+                    try await collect(program, arguments, in: directory, environment: env, input: .data(input))
+                } else {
+                    try await collect(program, arguments, in: directory, environment: env, input: .none)
+                }
             await ProcessSlots.shared.release()
             return result
         } catch {
@@ -47,38 +63,20 @@ enum CLI {
         }
     }
 
-    private static func collect(_ program: URL, _ arguments: [String], in directory: URL, environment: [String: String]?, input: Data?)
-        async throws -> Result
-    {
-        let scratch = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let files = ["out", "err", "in"].map { scratch.appendingPathComponent($0) }
-        for file in files { FileManager.default.createFile(atPath: file.path, contents: nil) }
-        if let input { try input.write(to: files[2]) }
-        let process = Process()
-        process.executableURL = program
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        if let environment { process.environment = environment }
-        let out = try FileHandle(forWritingTo: files[0])
-        let err = try FileHandle(forWritingTo: files[1])
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input == nil ? FileHandle.nullDevice : try FileHandle(forReadingFrom: files[2])
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
+    private static func collect(
+        _ program: URL, _ arguments: [String], in directory: URL, environment: Environment, input: some InputProtocol
+    ) async throws -> Result {
+        let outcome = try await Subprocess.run(
+            .path(FilePath(program.path)), arguments: Arguments(arguments), environment: environment,
+            workingDirectory: FilePath(directory.path), input: input, output: .data(limit: 64 << 20), error: .data(limit: 16 << 20))
+        let status: Int32 =
+            switch outcome.terminationStatus {
+            case .exited(let code): code
+            case .signaled(let signal): signal
             }
-        }
-        try? out.close()
-        try? err.close()
         return Result(
-            status: status, stdout: String(decoding: (try? Data(contentsOf: files[0])) ?? Data(), as: UTF8.self),
-            stderr: String(decoding: (try? Data(contentsOf: files[1])) ?? Data(), as: UTF8.self))
+            status: status, stdout: String(decoding: outcome.standardOutput, as: UTF8.self),
+            stderr: String(decoding: outcome.standardError, as: UTF8.self))
     }
 
     /// A fresh temporary directory, removed by the caller.

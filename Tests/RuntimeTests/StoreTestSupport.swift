@@ -3,34 +3,28 @@ import GRDB
 import Runtime
 @_exported import RuntimeTesting
 import StateMachine
+import Subprocess
 import Testing
 import WorkflowParser
 
+#if canImport(System)
+    import System
+#else
+    import SystemPackage
+#endif
+
 /// Runs a program to its end and returns its exit status and output (standard output and error
-/// together, through a file). Its exit arrives through `terminationHandler`, so no thread of the
-/// pool tests run on waits for it.
+/// together). swift-subprocess waits without holding a thread of the pool tests run on.
 func runProgram(_ program: URL, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-    let output = FileManager.default.temporaryDirectory.appendingPathComponent("maestro-program-\(UUID().uuidString).out")
-    FileManager.default.createFile(atPath: output.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: output) }
-    let handle = try FileHandle(forWritingTo: output)
-    let process = Process()
-    process.executableURL = program
-    process.arguments = arguments
-    process.standardOutput = handle
-    process.standardError = handle
-    process.standardInput = FileHandle.nullDevice
-    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-        do {
-            try process.run()
-        } catch {
-            process.terminationHandler = nil
-            continuation.resume(throwing: error)
+    let result = try await Subprocess.run(
+        .path(FilePath(program.path)), arguments: Arguments(arguments), input: .none, output: .data(limit: 16 << 20),
+        error: .combinedWithOutput)
+    let status: Int32 =
+        switch result.terminationStatus {
+        case .exited(let code): code
+        case .signaled(let signal): signal
         }
-    }
-    try? handle.close()
-    return (status, String(decoding: (try? Data(contentsOf: output)) ?? Data(), as: UTF8.self))
+    return (status, String(decoding: result.standardOutput, as: UTF8.self))
 }
 
 enum Fixtures {

@@ -24,6 +24,9 @@ enum StreamReaders {
                 buffer.withUnsafeBytes { splitter.append($0, into: &pieces) }
                 await core.receive(pieces.compactMap { classify($0) })
                 await room()
+                // A flooding agent always has the next buffer ready, so no await above suspends:
+                // without a yield this loop keeps a thread of the shared pool to itself.
+                await Task.yield()
             }
         } catch {
             // The read is cancelled once the process has exited; what was read is already handled.
@@ -61,6 +64,7 @@ enum StreamReaders {
                 buffer.withUnsafeBytes { splitter.append($0, into: &pieces) }
                 for piece in pieces { await report(piece, to: core) }
                 await room()
+                await Task.yield()
             }
         } catch {
             // Cancelled after the process exited.
