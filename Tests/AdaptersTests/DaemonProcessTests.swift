@@ -71,7 +71,7 @@ import WorkflowParser
         }
 
         func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
-            let deadline = ContinuousClock.now + .seconds(30)
+            let deadline = ContinuousClock.now + .seconds(90)
             while ContinuousClock.now < deadline {
                 if try await condition() { return }
                 try await Task.sleep(for: .milliseconds(25))

@@ -103,7 +103,7 @@ final class DemoWire: Sendable {
     var messages: [JSONValue] { output.lines.withLock { $0 } }
 
     /// The first message written that matches, waiting up to `limit` for it.
-    func first(_ limit: Duration = .seconds(20), where match: (JSONValue) -> Bool) async throws -> JSONValue {
+    func first(_ limit: Duration = .seconds(90), where match: (JSONValue) -> Bool) async throws -> JSONValue {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             if let found = messages.first(where: match) { return found }

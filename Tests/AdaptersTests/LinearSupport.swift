@@ -152,7 +152,7 @@ struct LinearHarness {
     /// Polls until `condition` holds (an error counts as "not yet": the issue may not be mirrored
     /// yet); fails after `limit`.
     func eventually(
-        _ what: String, upTo limit: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation,
+        _ what: String, upTo limit: Duration = .seconds(90), sourceLocation: SourceLocation = #_sourceLocation,
         _ condition: @Sendable () async throws -> Bool
     ) async throws {
         let deadline = ContinuousClock.now + limit

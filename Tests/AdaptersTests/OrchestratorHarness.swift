@@ -119,7 +119,7 @@ struct OrchestratorHarness {
 
     /// Polls until `condition` holds; fails (instead of hanging) after 30 s.
     func eventually(_ what: String, _ condition: @Sendable () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + .seconds(90)
         while ContinuousClock.now < deadline {
             if try await condition() { return }
             try await Task.sleep(for: .milliseconds(20))

@@ -25,7 +25,7 @@ import Transports
         _ = try await harness.api.createIssue(in: "MAE", NewIssue(title: "waits"))
         try await harness.running {
             try await harness.client { client in
-                let deadline = ContinuousClock.now + .seconds(20)
+                let deadline = ContinuousClock.now + .seconds(90)
                 while try await harness.api.pendingRequests("MAE-1").isEmpty, ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(20))
                 }

@@ -144,7 +144,7 @@ struct MCPHarness {
 
     /// Waits, on the store's change signal, until `condition` holds; fails after `limit`.
     func eventually(
-        _ what: String, upTo limit: Duration = .seconds(20), sourceLocation: SourceLocation = #_sourceLocation,
+        _ what: String, upTo limit: Duration = .seconds(90), sourceLocation: SourceLocation = #_sourceLocation,
         _ condition: @escaping @Sendable () async throws -> Bool
     ) async throws {
         let store = store

@@ -26,7 +26,7 @@ import Transports
         _ = try await harness.api.createIssue(in: "MAE", NewIssue(title: "waits"))
         try await harness.running {
             try await harness.client { client in
-                let deadline = ContinuousClock.now + .seconds(20)
+                let deadline = ContinuousClock.now + .seconds(90)
                 var state = try await client.call(.get, "/api/v1/state")
                 while (state.object["running"] as? [[String: Any]])?.first?["last_message"] as? String != "on it", ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(20))
