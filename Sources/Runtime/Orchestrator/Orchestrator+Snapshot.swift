@@ -29,14 +29,13 @@ extension Orchestrator: LiveRuntime {
                     tokens: TokenView(inputTokens: run.tokens.input, outputTokens: run.tokens.output, totalTokens: run.tokens.total),
                     lifecycleState: issue.lifecycleState, phase: run.phase, waitingOnOperator: !run.awaiting.isEmpty)
             }
-            let retrying = try IssueRecord.filter(Column("lifecycleState") == LifecycleState.retrying.rawValue).order(Column("dueAt"))
+            let retrying = try IssueRecord.waiting(.retrying).order(Column("dueAt"))
                 .fetchAll(db).map {
                     RuntimeSnapshot.Retrying(
                         issueId: $0.externalId ?? $0.identifier, issueIdentifier: $0.identifier, issueUrl: $0.url, attempt: $0.attempt,
                         dueAt: $0.dueAt, error: $0.lastError, phase: $0.phase)
                 }
-            let blockedIssues = try IssueRecord.filter(Column("lifecycleState") == LifecycleState.blocked.rawValue)
-                .order(Column("updatedAt")).fetchAll(db)
+            let blockedIssues = try IssueRecord.waiting(.blocked).order(Column("updatedAt")).fetchAll(db)
             let requests = Dictionary(grouping: try AgentRequestRecord.open().fetchAll(db), by: \.issueId)
             let blocked = blockedIssues.map { issue in
                 RuntimeSnapshot.Blocked(

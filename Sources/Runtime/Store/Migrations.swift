@@ -6,6 +6,7 @@ enum StoreMigrations {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in try createVersion1(db) }
         migrator.registerMigration("v2") { db in try migrateToVersion2(db) }
+        migrator.registerMigration("v3") { db in try migrateToVersion3(db) }
         return migrator
     }
 
@@ -181,5 +182,17 @@ enum StoreMigrations {
             t.column("resolution", .text)
         }
         try db.create(index: "agentRequest_open", on: "agentRequest", columns: ["issueId", "resolvedAt"])
+    }
+
+    /// Version 3: partial indexes over the issues that wait (retrying, blocked). Every tick and every
+    /// `GET /api/v1/state` looks for them; they are few, so only a transition into or out of those
+    /// states writes an index page, and the lifecycle columns stay unindexed otherwise (see v1).
+    /// Queries go through ``IssueRecord/waiting(_:)``, which repeats the index's term.
+    private static func migrateToVersion3(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE INDEX issue_retrying ON issue(dueAt) WHERE lifecycleState = 'retrying';
+                CREATE INDEX issue_blocked ON issue(updatedAt) WHERE lifecycleState = 'blocked';
+                """)
     }
 }

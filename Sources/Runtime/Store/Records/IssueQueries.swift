@@ -10,16 +10,25 @@ extension IssueRecord {
             .order(SQL("COALESCE(priority, 9223372036854775807)"), Column("createdAt"), Column("identifier")).fetchAll(db)
     }
 
+    /// Issues in a waiting state, through its partial index (migration v3): the query repeats the
+    /// index's term word for word, so the planner picks the index whatever the statement cache holds.
+    package static func waiting(_ state: WaitingState) -> QueryInterfaceRequest<IssueRecord> {
+        IssueRecord.filter(sql: "lifecycleState = '\(state.rawValue)'")
+    }
+
+    /// The lifecycle states with a partial index.
+    package enum WaitingState: String, Sendable {
+        case retrying, blocked
+    }
+
     /// Retrying issues whose due time has passed.
     package static func due(at date: Date, _ db: Database) throws -> [IssueRecord] {
-        try IssueRecord.filter(Column("lifecycleState") == LifecycleState.retrying.rawValue && Column("dueAt") <= date)
-            .fetchAll(db)
+        try waiting(.retrying).filter(Column("dueAt") <= date).fetchAll(db)
     }
 
     /// The earliest due time among retrying issues.
     package static func nextDue(_ db: Database) throws -> Date? {
-        try IssueRecord.filter(Column("lifecycleState") == LifecycleState.retrying.rawValue)
-            .select(min(Column("dueAt")), as: Date.self).fetchOne(db)
+        try waiting(.retrying).select(min(Column("dueAt")), as: Date.self).fetchOne(db)
     }
 
     /// Issues holding a slot by their lifecycle state (preparing, in an agent phase, or blocked with
