@@ -51,21 +51,31 @@ public enum ProcessGroup {
         guard let pids = processIDs() else {
             return kill(-group, 0) == 0 ? [group] : []
         }
+        // getpgid(2) is one system call per process; only the group's own members have their
+        // `stat` read (for the zombie check), not every process's.
         return pids.filter { pid in
-            guard let fields = statFields(pid), fields.count > 2, fields[0] != "Z" else { return false }
+            guard getpgid(pid) == group, let fields = statFields(pid), fields.count > 2, fields[0] != "Z" else { return false }
             return Int32(fields[2]) == group
         }
+    }
+
+    /// Whether `group` has a member that is not a zombie. A live leader answers it from its own
+    /// `stat`; only a group whose leader is gone or a zombie needs the scan of every process.
+    public static func hasLiveMembers(_ group: Int32) -> Bool {
+        if kill(-group, 0) != 0 && errno == ESRCH { return false }
+        if let fields = statFields(group), fields.count > 2, fields[0] != "Z", Int32(fields[2]) == group { return true }
+        return !liveMembers(of: group).isEmpty
     }
 
     /// Ends every live member of `group`: SIGTERM, up to `grace` for them to exit, then SIGKILL.
     /// Returns at once when nothing of the group is left.
     public static func terminate(_ group: Int32, grace: Duration = .milliseconds(500)) async {
-        guard !liveMembers(of: group).isEmpty else { return }
+        guard hasLiveMembers(group) else { return }
         kill(-group, SIGTERM)
         let deadline = ContinuousClock.now + grace
         while ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
-            if liveMembers(of: group).isEmpty { return }
+            if !hasLiveMembers(group) { return }
         }
         kill(-group, SIGKILL)
     }
