@@ -71,7 +71,8 @@ func benchHTTPState(boardSize: Int) async throws {
     // First with the 100 sessions live and nothing else happening, then while 200 more dispatch.
     let clock = ContinuousClock()
     var quiet: [Duration] = []
-    for _ in 0..<(ProcessInfo.processInfo.environment["MAESTRO_BENCH_QUIET"].flatMap(Int.init) ?? 300) { quiet.append(try await clock.measure { _ = try await http(.GET, "\(base)/api/v1/state") }) }
+    let quietRequests = ProcessInfo.processInfo.environment["MAESTRO_BENCH_QUIET"].flatMap(Int.init) ?? 300
+    for _ in 0..<max(quietRequests, 1) { quiet.append(try await clock.measure { _ = try await http(.GET, "\(base)/api/v1/state") }) }
     print(
         "GET /api/v1/state with \(boardSize) issues and 100 live sessions, nothing dispatching (300 requests): median \(milliseconds(median(quiet))), p99 \(milliseconds(percentile(quiet, 0.99)))"
     )
@@ -173,4 +174,34 @@ final class Shared<Value: Sendable>: Sendable {
     var value: Value { state.withLock { $0 } }
     func set(_ value: Value) { state.withLock { $0 = value } }
     func update(_ body: (inout Value) -> Void) { state.withLock { body(&$0) } }
+}
+
+/// Encoding a `GET /api/v1/state` answer with 100 running rows: maestro's encoder against
+/// Foundation's with the same settings (the bytes are the same; `VocabularyEncoderTests`).
+func benchEncodeState(runs: Int) throws {
+    let now = MaestroJSON.timestamp(Date())
+    let rows = (1...100).map { index in
+        """
+        {"issue_id":"B-\(index)","issue_identifier":"B-\(index)","issue_url":null,"state":"todo","session_id":"\(index)",
+         "thread_id":"thread-\(index)","turn_count":3,"last_event":"item/agentMessage/delta","last_message":"Working on B-\(index): reading the tests",
+         "started_at":"\(now)","last_event_at":"\(now)","tokens":{"input_tokens":12000,"output_tokens":3400,"total_tokens":15400},
+         "lifecycle_state":"running","phase":"implementation","waiting_on_operator":false}
+        """
+    }
+    let text = """
+        {"generated_at":"\(now)","counts":{"running":100,"retrying":0,"blocked":0},"running":[\(rows.joined(separator: ","))],
+         "retrying":[],"blocked":[],"codex_totals":{"input_tokens":1,"output_tokens":2,"total_tokens":3,"seconds_running":12.5},
+         "rate_limits":null,"workflow":{"path":"WORKFLOW.md","revision":1,"last_reload_errors":[],"summary":"s","warnings":[]},"sync":null}
+        """
+    let snapshot = try MaestroJSON.decoder().decode(RuntimeSnapshot.self, from: Data(text.utf8))
+    let encoder = MaestroJSON.encoder()
+    guard try MaestroJSON.text(snapshot) == String(decoding: try encoder.encode(snapshot), as: UTF8.self) else {
+        throw BenchError.unexpected("the encoders disagree")
+    }
+    let ours = try measure(runs: runs) { _ = try MaestroJSON.text(snapshot) }
+    let foundation = try measure(runs: runs) { _ = try encoder.encode(snapshot) }
+    print(
+        "encode GET /api/v1/state, 100 running rows (\(runs) runs): MaestroJSON.text median \(milliseconds(median(ours))), "
+            + "p99 \(milliseconds(percentile(ours, 0.99))); Foundation JSONEncoder median \(milliseconds(median(foundation))), "
+            + "p99 \(milliseconds(percentile(foundation, 0.99)))")
 }

@@ -104,6 +104,8 @@ do {
         try await benchBusyAgents(count: runsGiven ? runs : 10, seconds: 8)
     case "http-state":
         try await benchHTTPState(boardSize: arguments.dropFirst().first.flatMap(Int.init) ?? 10_000)
+    case "encode-state":
+        try benchEncodeState(runs: runsGiven ? runs : 1000)
     case "ws-latency":
         try await benchWebSocketDelivery(clients: runsGiven ? runs : 50, changes: 200)
     case "mcp-roundtrip":
@@ -135,6 +137,7 @@ do {
                    maestro-bench tick [COUNT]
                    maestro-bench busy-agents [--runs AGENTS]      (from the repository root)
                    maestro-bench http-state [BOARD-SIZE]            (from the repository root)
+                   maestro-bench encode-state [--runs N]
                    maestro-bench ws-latency [--runs CLIENTS]       (from the repository root)
                    maestro-bench idle [--runs SECONDS]
                    maestro-bench dashboard [ISSUES] [--runs N]        (from the repository root; needs chromium-driver and .venv)

@@ -29,9 +29,9 @@ public enum MaestroJSON {
         return decoder
     }
 
-    /// `value` as compact JSON text.
-    public static func text<T: Encodable>(_ value: T, pretty: Bool = false) throws -> String {
-        String(decoding: try encoder(pretty: pretty).encode(value), as: UTF8.self)
+    /// `value` as compact JSON text: the bytes ``encoder(pretty:)`` writes, from a faster encoder.
+    public static func text<T: Encodable>(_ value: T) throws -> String {
+        try VocabularyEncoder.text(value)
     }
 
     /// `2026-12-01T15:04:05.123Z`: UTC, to the nearest millisecond (the store's precision).
