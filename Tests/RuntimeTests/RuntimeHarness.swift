@@ -109,16 +109,8 @@ struct RuntimeHarness {
         _ what: String, upTo limit: Duration = .seconds(90), sourceLocation: SourceLocation = #_sourceLocation,
         _ condition: @escaping @Sendable () async throws -> Bool
     ) async throws {
-        let store = store
-        let reached = try await withTimeout(limit) {
-            while true {
-                let generation = store.changes.generation
-                if try await condition() { return true }
-                // Poll as well: some conditions (a run's end) change no row.
-                _ = try await withTimeout(.milliseconds(50)) { await store.changes.wait(after: generation) }
-            }
-        }
-        if reached != true {
+        let reached = try await store.waitUntil(upTo: limit, condition)
+        if !reached {
             Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
             throw HarnessTimeout()
         }

@@ -147,15 +147,8 @@ struct MCPHarness {
         _ what: String, upTo limit: Duration = .seconds(90), sourceLocation: SourceLocation = #_sourceLocation,
         _ condition: @escaping @Sendable () async throws -> Bool
     ) async throws {
-        let store = store
-        let reached = try await withTimeout(limit) {
-            while true {
-                let generation = store.changes.generation
-                if try await condition() { return true }
-                _ = try await withTimeout(.milliseconds(50)) { await store.changes.wait(after: generation) }
-            }
-        }
-        if reached != true {
+        let reached = try await store.waitUntil(upTo: limit, condition)
+        if !reached {
             Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
             throw Timeout()
         }
