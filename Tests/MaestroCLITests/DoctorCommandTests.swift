@@ -19,6 +19,7 @@ import Testing
               root: ./workspaces
             codex:
               command: "\(codex)"
+              read_timeout_ms: 60000
             \(codexExtra)
             server:
               port: \(port)
