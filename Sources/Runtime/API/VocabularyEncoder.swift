@@ -5,7 +5,7 @@ import Foundation
 /// three times faster: Foundation's encoder boxes every value and checks each one for its special
 /// types with dynamic casts, and that was two thirds of a `GET /api/v1/state`. Values are collected
 /// into a small tree first, since sorted keys need a whole object before it can be written.
-struct VocabularyEncoder {
+enum VocabularyEncoder {
     static func text<T: Encodable>(_ value: T) throws -> String {
         var writer = JSONTextWriter()
         writer.write(try TreeEncoder.node(for: value, parent: nil, key: nil))
@@ -278,8 +278,8 @@ struct JSONTextWriter {
         case .object(let box):
             bytes.append(UInt8(ascii: "{"))
             let order = box.members.indices.sorted { left, right in
-                let order = Self.compareUTF8(box.members[left].key, box.members[right].key)
-                return order == 0 ? left < right : order < 0
+                let comparison = Self.compareUTF8(box.members[left].key, box.members[right].key)
+                return comparison == 0 ? left < right : comparison < 0
             }
             var first = true
             for (position, index) in order.enumerated() {

@@ -48,6 +48,11 @@ public enum ProcessGroup {
         // No member at all, zombies included: nothing to scan. The scan reads every process's
         // `stat`, which at each run's end was a sixth of the daemon's CPU (Specs/benchmarks.md).
         if kill(-group, 0) != 0 && errno == ESRCH { return [] }
+        return scan(group)
+    }
+
+    /// The process table's live members of `group`.
+    private static func scan(_ group: Int32) -> [Int32] {
         guard let pids = processIDs() else {
             return kill(-group, 0) == 0 ? [group] : []
         }
@@ -64,7 +69,7 @@ public enum ProcessGroup {
     public static func hasLiveMembers(_ group: Int32) -> Bool {
         if kill(-group, 0) != 0 && errno == ESRCH { return false }
         if let fields = statFields(group), fields.count > 2, fields[0] != "Z", Int32(fields[2]) == group { return true }
-        return !liveMembers(of: group).isEmpty
+        return !scan(group).isEmpty
     }
 
     /// Ends every live member of `group`: SIGTERM, up to `grace` for them to exit, then SIGKILL.
