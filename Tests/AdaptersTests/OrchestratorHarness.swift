@@ -117,7 +117,7 @@ struct OrchestratorHarness {
         }
     }
 
-    /// Polls until `condition` holds; fails (instead of hanging) after 30 s.
+    /// Polls until `condition` holds; fails (instead of hanging) after 90 s.
     func eventually(_ what: String, _ condition: @Sendable () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(90)
         while ContinuousClock.now < deadline {
