@@ -81,16 +81,18 @@ import Testing
             #expect(try await Self.call(.POST, "\(base)/api/v1/issues", #"{"project": "FZ", "title": "\#(title)"}"#).status == 201)
         }
         let schemathesis = CodexFixtures.packageRoot.appendingPathComponent(".venv/bin/schemathesis").path
-        // Without the coverage phase: on this Python (3.11.7) it fails now and then inside
-        // hypothesis' `ast.parse` ("AST constructor recursion depth mismatch", a SystemError of
-        // the interpreter, always in coverage), which says nothing about the API. Fuzzing still
-        // sends negative data (mode `all`); the stateful phase follows the links.
+        // One worker: Python 3.11's AST builder counts its recursion depth in state that all
+        // threads share (CPython gh-106905), so two workers compiling at once (hypothesis'
+        // `ast.parse`, anyio's lazy import) now and then fail with "AST constructor recursion depth
+        // mismatch", a SystemError that says nothing about the API. The coverage phase, which met
+        // the same error with two workers, stays off; fuzzing still sends negative data (mode
+        // `all`) and the stateful phase follows the links.
         let checks = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance"
         let result = try await Helper.run(
             schemathesis,
             [
                 "run", CodexFixtures.packageRoot.appendingPathComponent("Specs/openapi.yaml").path, "--url", base, "--checks", checks,
-                "--max-examples", "60", "--workers", "2", "--seed", "1", "--no-color", "--phases", "examples,fuzzing,stateful",
+                "--max-examples", "60", "--workers", "1", "--seed", "1", "--no-color", "--phases", "examples,fuzzing,stateful",
             ], environment: setup.environment.merging(["SCHEMATHESIS_HOOKS": ""]) { new, _ in new })
         #expect(result.succeeded, "\(result.stdout.suffix(6000))\(result.stderr.suffix(2000))")
         #expect(await DaemonProcessTests.stop(daemon) && daemon.terminationStatus == 0)
