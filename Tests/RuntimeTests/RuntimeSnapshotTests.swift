@@ -4,6 +4,7 @@ import Runtime
 import RuntimeTesting
 import ServiceLifecycle
 import StateMachine
+import Synchronization
 import Testing
 import WorkflowParser
 
@@ -62,6 +63,61 @@ import WorkflowParser
         }
     }
 
+    /// The state route's duty under dispatch: the live snapshot neither queues behind the
+    /// orchestrator's own work nor waits for the store's writer.
+    @Test func theSnapshotAnswersWhileTheOrchestratorAndTheWriterAreHeld() async throws {
+        let harness = try await RuntimeHarness { _ in [.activity("item/agentMessage", message: "still here"), .wait(.seconds(60))] }
+        defer { harness.cleanup() }
+        try await harness.running {
+            try await harness.add("runs")
+            try await harness.eventually("the run") { try await harness.api.snapshot().running.first?.lastMessage == "still here" }
+            let release = DispatchSemaphore(value: 0)
+            let held = HeldCount()
+            let first = try await withThrowingTaskGroup(of: SnapshotOutcome.self) { group in
+                group.addTask {
+                    try await harness.store.write { _ in
+                        held.add()
+                        release.wait()
+                    }
+                    return .released
+                }
+                group.addTask {
+                    await harness.orchestrator.occupy(held: held, until: release)
+                    return .released
+                }
+                try await harness.eventually("the writer and the orchestrator held") { held.count == 2 }
+                group.addTask { .answered(try await harness.api.snapshot()) }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(30))
+                    return .timedOut
+                }
+                // The held ones end only after the release: the first is the answer or the timeout.
+                let first = try await group.next()
+                release.signal()
+                release.signal()
+                group.cancelAll()
+                return first
+            }
+            guard case .answered(let snapshot) = first else {
+                Issue.record("the snapshot waited for the orchestrator or the writer: \(String(describing: first))")
+                return
+            }
+            #expect(snapshot.running.map(\.lastMessage) == ["still here"])
+        }
+    }
+
+    final class HeldCount: Sendable {
+        private let value = Mutex(0)
+        var count: Int { value.withLock { $0 } }
+        func add() { value.withLock { $0 += 1 } }
+    }
+
+    enum SnapshotOutcome: Sendable {
+        case answered(RuntimeSnapshot)
+        case timedOut
+        case released
+    }
+
     @Test func aBrokenEditShowsInTheSnapshotAndTheLastGoodWorkflowStays() async throws {
         let harness = try await RuntimeHarness()
         defer { harness.cleanup() }
@@ -74,6 +130,14 @@ import WorkflowParser
             #expect(status.lastReloadErrors.first?.code == .invalidConfigValue)
             #expect(status.lastReloadErrors.first?.line == 5)
         }
+    }
+}
+
+extension Orchestrator {
+    /// Holds the orchestrator's isolation, as a burst of its own work would, until `release`.
+    fileprivate func occupy(held: RuntimeSnapshotTests.HeldCount, until release: DispatchSemaphore) {
+        held.add()
+        release.wait()
     }
 }
 

@@ -38,14 +38,14 @@ extension Orchestrator {
                 let version = record.version
                 enqueue { await self.runAgent(issue, phase: phase, version: version) }
             case .stopRun:
-                perform(book.stop(issueId, reason: "\(record.event.rawValue) -> \(record.toState.rawValue)"))
+                perform(changeBook { $0.stop(issueId, reason: "\(record.event.rawValue) -> \(record.toState.rawValue)") })
             case .deliverAnswer:
                 let payload = record.payloadObject
                 guard let text = payload["answer"], let requestId = payload["request_id"] else { continue }
-                perform(book.answer(AgentAnswer(requestId: requestId, text: text), for: issueId, at: clock.now()))
+                perform(changeBook { $0.answer(AgentAnswer(requestId: requestId, text: text), for: issueId, at: clock.now()) })
             case .removeWorkspace:
                 // Never under a run that is still exiting in the directory: after it is gone.
-                perform(book.afterEnd(issueId, .removeWorkspace))
+                perform(changeBook { $0.afterEnd(issueId, .removeWorkspace) })
             case .scheduleContinuation, .scheduleRetry, .resetRetries, .resetBudget, .enterPhase, .recordBlock:
                 break  // Store-side effects, already part of the committed row.
             }

@@ -14,7 +14,7 @@ extension Orchestrator {
         let issueId = issue.id ?? 0
         // A previous run of this issue still stopping (a cancel, then a quick retry) ends first.
         if book.runs[issueId] != nil {
-            perform(book.stop(issueId, reason: "superseded by a new run"))
+            perform(changeBook { $0.stop(issueId, reason: "superseded by a new run") })
             guard await waitUntilGone(issueId, upTo: .seconds(30)) else {
                 logger.error("the previous run did not stop", metadata: ["issue_id": "\(issueId)", "issue_identifier": "\(issue.identifier)"])
                 let machine = await source.current.machine
@@ -24,7 +24,8 @@ extension Orchestrator {
         }
         // No new run once shutdown began: its issue is interrupted at the next start instead.
         guard dispatching else { return }
-        guard book.register(issueId, identifier: issue.identifier, phase: phase, trackerState: issue.trackerState, at: clock.now()) else {
+        let now = clock.now()
+        guard changeBook({ $0.register(issueId, identifier: issue.identifier, phase: phase, trackerState: issue.trackerState, at: now) }) else {
             return
         }
         let control = AgentRunControl()
@@ -44,7 +45,7 @@ extension Orchestrator {
             _ = try? await apply(.runFailed, to: current, machine: workflow.machine, error: "\(error)")
             return
         }
-        book.started(issueId, sessionId: prepared.sessionId)
+        changeBook { $0.started(issueId, sessionId: prepared.sessionId) }
         logger.info(
             "run started",
             metadata: [
@@ -56,7 +57,7 @@ extension Orchestrator {
             report: { report in await self.receive(report, issueId: issueId, sessionId: prepared.sessionId) },
             shouldContinue: { await self.shouldContinue(issueId: issueId, control: control) })
         // Judged at once, before anything else can ask for a stop: one ending wins.
-        let verdict = book.conclude(issueId, ending)
+        let verdict = changeBook { $0.conclude(issueId, ending) }
         // The run stays registered until its bookkeeping is written, so a shutdown waiting for live
         // runs also waits for their sessions to be closed and their endings applied.
         await finish(current, phase: phase, sessionId: prepared.sessionId, verdict: verdict, workflow: workflow)
@@ -67,7 +68,7 @@ extension Orchestrator {
     private func unregister(_ issueId: Int64) async {
         controls[issueId] = nil
         refreshedSinceTurn.remove(issueId)
-        let actions = book.ended(issueId)
+        let actions = changeBook { $0.ended(issueId) }
         let now = clock.now()
         _ = try? await store.record { db in
             try db.execute(
@@ -153,7 +154,7 @@ extension Orchestrator {
     /// what matters after a crash (process, thread, tokens) is written at once, without waking
     /// anyone: telemetry decides nothing.
     func receive(_ report: AgentRunReport, issueId: Int64, sessionId: Int64) async {
-        book.record(report, for: issueId, at: clock.now())
+        changeBook { $0.record(report, for: issueId, at: clock.now()) }
         switch report {
         case .activity(let event, let message):
             // A turn's last message is its story for `maestro logs`; the rest stays telemetry.
@@ -187,7 +188,7 @@ extension Orchestrator {
                     arguments: [now, issueId, id])
             }
         case .rateLimits(let limits):
-            rateLimits = limits
+            liveRuns.change { $0.rateLimits = limits }
         case .diagnostic(let line):
             await keepEvent(issueId: issueId, sessionId: sessionId, kind: "agent.diagnostic", message: line)
         }
@@ -236,7 +237,7 @@ extension Orchestrator {
 
     /// Writes the live runs' last event and message; called every tick. Wakes nobody.
     func flushTelemetry() async throws {
-        let dirty = book.takeDirty()
+        let dirty = changeBook { $0.takeDirty() }
         guard !dirty.isEmpty else { return }
         try await store.record { db in
             for run in dirty {
@@ -328,7 +329,7 @@ extension Orchestrator {
     public func shutDown(timeout: Duration = .seconds(10)) async {
         dispatching = false
         let live = Array(book.runs.keys)
-        for issueId in live { perform(book.stop(issueId, reason: "daemon shutdown")) }
+        for issueId in live { perform(changeBook { $0.stop(issueId, reason: "daemon shutdown") }) }
         let deadline = ContinuousClock.now + timeout
         while !book.isEmpty, ContinuousClock.now < deadline {
             let generation = runsChanged.generation

@@ -6,21 +6,20 @@ import WorkflowParser
 extension Orchestrator: LiveRuntime {
     /// The live state: runs from memory, the retry queue and blocked issues from the store (through
     /// a reader, never waiting on the writer), totals, rate limits and the workflow in force.
-    public func snapshot() async throws -> RuntimeSnapshot {
+    /// Not isolated to the orchestrator: it never queues behind the runs' own events.
+    public nonisolated func snapshot() async throws -> RuntimeSnapshot {
         let now = clock.now()
-        let runs = book.runs
-        let limits = rateLimits
+        let live = liveRuns.current
+        let runs = live.book.runs
+        let limits = live.rateLimits
         let sync = syncBoard.overview
-        let workflow = await source.current
-        let status = WorkflowStatus(
-            path: source.path, revision: await source.revision, lastReloadErrors: await source.lastError?.diagnostics ?? [],
-            summary: workflow.machine.policy.summary, warnings: workflow.warnings)
+        let status = await source.status()
         return try await store.read { db in
             let ids = Array(runs.keys)
-            let live = Dictionary(
+            let issues = Dictionary(
                 try IssueRecord.filter(keys: ids).fetchAll(db).map { ($0.id ?? 0, $0) }, uniquingKeysWith: { first, _ in first })
             let running = runs.sorted { $0.value.startedAt < $1.value.startedAt }.compactMap { issueId, run -> RuntimeSnapshot.Running? in
-                guard let issue = live[issueId] else { return nil }
+                guard let issue = issues[issueId] else { return nil }
                 return RuntimeSnapshot.Running(
                     issueId: issue.externalId ?? issue.identifier, issueIdentifier: issue.identifier, issueUrl: issue.url,
                     state: issue.trackerState, sessionId: run.sessionId.map(String.init) ?? "", threadId: run.threadId,
@@ -63,5 +62,14 @@ extension Orchestrator: LiveRuntime {
 
     public func rules() async -> LifecycleRules {
         LifecycleRules(workflow: await source.current)
+    }
+}
+
+extension WorkflowSource {
+    /// The workflow in force and the last reload's errors, in one visit.
+    func status() -> WorkflowStatus {
+        WorkflowStatus(
+            path: path, revision: revision, lastReloadErrors: lastError?.diagnostics ?? [], summary: current.machine.policy.summary,
+            warnings: current.warnings)
     }
 }

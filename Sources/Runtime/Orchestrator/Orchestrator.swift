@@ -30,7 +30,9 @@ public actor Orchestrator {
     /// Called at start and after every applied reload, to publish what other processes need.
     let onWorkflow: (@Sendable (Workflow, Int) async -> Void)?
 
-    var book = RunBook()
+    /// The live runs and the agents' rate limits, where the snapshot reads them without waiting on
+    /// this actor.
+    let liveRuns = LiveRuns()
     var agentCheck = AgentCheck()
     var controls: [Int64: AgentRunControl] = [:]
     /// Signalled when a run ends; waiters for a run to be gone wait on it.
@@ -38,7 +40,6 @@ public actor Orchestrator {
     /// Wakes the scheduler without a store write (a refresh request).
     let wake = ChangeSignal()
     var dispatching = true
-    var rateLimits: JSONValue?
     var refreshRequested = false
     /// Live runs that end because a refresh after their last turn said so: the run's end needs no
     /// second request for the same facts.
@@ -95,6 +96,14 @@ public actor Orchestrator {
         }
     }
 
+    /// A copy of the live runs; ``changeBook(_:)`` changes them.
+    var book: RunBook { liveRuns.current.book }
+
+    /// Changes the live runs in place.
+    func changeBook<Result: Sendable>(_ change: (inout RunBook) -> Result) -> Result {
+        liveRuns.change { change(&$0.book) }
+    }
+
     func enqueue(_ work: @escaping @Sendable () async -> Void) {
         jobSink.yield(Job(work: work))
     }
@@ -145,7 +154,7 @@ public actor Orchestrator {
         let reconciled = try await Reconciler.catchUp(store: store, rules: rules, now: clock.now())
         if reconciled > 0 { logger.debug("reconciled board changes", metadata: ["transitions": "\(reconciled)"]) }
         try await stopRunsOfVanishedIssues()
-        perform(book.stopStalled(at: clock.now(), limitMs: workflow.config.codex.stallTimeoutMs))
+        perform(changeBook { $0.stopStalled(at: clock.now(), limitMs: workflow.config.codex.stallTimeoutMs) })
         try await flushTelemetry()
         let interval = Double(workflow.config.pollingIntervalMs) / 1000
         if refreshRequested || clock.now() >= nextPoll {
@@ -192,7 +201,7 @@ public actor Orchestrator {
         guard !ids.isEmpty else { return }
         let present = Set(try await store.read { db in try Int64.fetchAll(db, IssueRecord.filter(keys: ids).select(Column("id"))) })
         for id in ids where !present.contains(id) {
-            let actions = book.stop(id, reason: "issue deleted")
+            let actions = changeBook { $0.stop(id, reason: "issue deleted") }
             if !actions.isEmpty {
                 logger.warning(
                     "issue deleted during its run; stopping the agent",
