@@ -77,7 +77,9 @@ func benchHTTPState(boardSize: Int) async throws {
         "GET /api/v1/state with \(boardSize) issues and 100 live sessions, nothing dispatching (\(quiet.count) requests): median \(milliseconds(median(quiet))), p99 \(milliseconds(percentile(quiet, 0.99)))"
     )
     let done = Shared(false)
-    let samples = try await withThrowingTaskGroup(of: [Duration].self) { group in
+    // `/healthz` between the state requests is the floor: the same client and server under the
+    // same load, with a route that does nothing.
+    let (samples, floor) = try await withThrowingTaskGroup(of: ([Duration], [Duration]).self) { group in
         group.addTask {
             for index in 1...200 { _ = try await http(.POST, "\(base)/api/v1/issues", #"{"project": "B", "title": "quick \#(index)"}"#) }
             while true {
@@ -87,22 +89,30 @@ func benchHTTPState(boardSize: Int) async throws {
                 try await Task.sleep(for: .milliseconds(100))
             }
             done.set(true)
-            return []
+            return ([], [])
         }
         group.addTask {
             var samples: [Duration] = []
+            var floor: [Duration] = []
             let clock = ContinuousClock()
             while !done.value {
                 samples.append(try await clock.measure { _ = try await http(.GET, "\(base)/api/v1/state") })
+                floor.append(try await clock.measure { _ = try await http(.GET, "\(base)/healthz") })
             }
-            return samples
+            return (samples, floor)
         }
-        var all: [Duration] = []
-        for try await part in group { all += part }
+        var all: ([Duration], [Duration]) = ([], [])
+        for try await part in group {
+            all.0 += part.0
+            all.1 += part.1
+        }
         return all
     }
     print(
         "GET /api/v1/state with \(boardSize) issues, 100 live sessions, 200 dispatching (\(samples.count) requests): median \(milliseconds(median(samples))), p99 \(milliseconds(percentile(samples, 0.99)))"
+    )
+    print(
+        "GET /healthz between them (\(floor.count) requests): median \(milliseconds(median(floor))), p99 \(milliseconds(percentile(floor, 0.99)))"
     )
 }
 
