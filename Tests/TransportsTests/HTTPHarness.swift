@@ -9,8 +9,9 @@ import Runtime
 import RuntimeTesting
 import StateMachine
 import Testing
-import Transports
 import WorkflowParser
+
+@testable import Transports
 
 /// A daemon in-process with its HTTP surface: a real SQLite file, the kanban tracker (`MAE`), an
 /// in-memory remote tracker (`MEM`), scripted agents and the orchestrator's loops.
@@ -21,7 +22,7 @@ struct HTTPHarness {
     let runner: ScriptedAgentRunner
     let orchestrator: Orchestrator
     let api: RuntimeAPI
-    let surface: HTTPSurface
+    var surface: HTTPSurface
 
     init(
         _ frontMatter: String = "", settings: HTTPSettings = HTTPSettings(port: 0),
@@ -84,9 +85,14 @@ struct HTTPHarness {
         }
     }
 
-    /// Runs `body` with a client of the surface's router (no socket).
+    /// Runs `body` with a client of the surface's router (no socket), and the streams' shared log
+    /// tail beside it, as the surface runs it.
     func client<T: Sendable>(_ setup: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
-        try await surface.application().test(setup, body)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await surface.tail.run(api) }
+            defer { group.cancelAll() }
+            return try await surface.application().test(setup, body)
+        }
     }
 }
 

@@ -46,6 +46,19 @@ public final class ChangeSignal: Sendable {
     }
 }
 
+extension ChangeSignal {
+    /// Returns once either signal's generation differs from the one seen, or when the task is
+    /// cancelled.
+    public static func wait(_ first: ChangeSignal, after firstSeen: UInt64, or second: ChangeSignal, after secondSeen: UInt64) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await first.wait(after: firstSeen) }
+            group.addTask { await second.wait(after: secondSeen) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+}
+
 /// Notices writes committed by other processes (a CLI creating or moving an issue) by watching the
 /// store's files: every commit in WAL mode appends to the `-wal` file (and a checkpoint rewrites the
 /// database file), so a change of either file's size or modification time means "look again". A

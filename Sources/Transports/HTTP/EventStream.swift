@@ -15,6 +15,9 @@ struct EventStream: Sendable {
     let api: RuntimeAPI
     let settings: HTTPSettings
     let runtime: RuntimeFeed
+    /// The logs' newest entries, shared by every stream (a tail nobody runs leaves each stream
+    /// reading the store itself).
+    var tail = LogTail()
 
     /// Why the stream refuses this client: a foreign page (a browser sends `Origin`), a missing or
     /// wrong token, a malformed `after`. The refusal is sent as the close frame's reason (code
@@ -90,18 +93,31 @@ struct EventStream: Sendable {
         }
     }
 
-    /// Reads the logs after `seq` in pages and waits on the store's change signal for more.
+    /// Delivers the logs after `seq`: from the shared tail once the stream reaches it, before that
+    /// from the store in pages.
     private func follow(after seq: Int64, deliver: @Sendable (String) -> Bool) async throws {
+        tail.listen()
+        defer { tail.leave() }
         var cursor = seq
         let changes = api.store.changes
         while !Task.isCancelled {
-            let generation = changes.generation
-            let entries = try await api.log(after: cursor, limit: 500)
-            for entry in entries {
-                guard deliver(try Self.message(entry)) else { return }
-                cursor = entry.seq
+            let appended = tail.appended.generation
+            let changed = changes.generation
+            switch tail.take(after: cursor) {
+            case .messages(let messages):
+                for message in messages {
+                    guard deliver(message.text) else { return }
+                    cursor = message.seq
+                }
+                if messages.isEmpty { await tail.appended.wait(after: appended) }
+            case .behind:
+                let entries = try await api.log(after: cursor, limit: 500)
+                for entry in entries {
+                    guard deliver(try Self.message(entry)) else { return }
+                    cursor = entry.seq
+                }
+                if entries.count < 500 { await ChangeSignal.wait(changes, after: changed, or: tail.appended, after: appended) }
             }
-            if entries.count < 500 { await changes.wait(after: generation) }
         }
     }
 

@@ -21,6 +21,8 @@ public struct HTTPSurface: Service {
     public let gate = ShutdownGate()
     let logger: Logger
     let runtime = RuntimeFeed()
+    /// The logs' newest entries, shared by the streams.
+    var tail = LogTail()
     /// Called with the base URL (`http://127.0.0.1:8787`) once the listener is bound.
     let onListening: @Sendable (String) async -> Void
 
@@ -65,7 +67,7 @@ public struct HTTPSurface: Service {
     /// The router that decides WebSocket upgrades.
     func webSocketRouter() -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
-        let stream = EventStream(api: api, settings: settings, runtime: runtime)
+        let stream = EventStream(api: api, settings: settings, runtime: runtime, tail: tail)
         // Refusals (origin, token, `after`) close the socket with a reason: see EventStream.
         router.ws("/api/v1/ws") { inbound, outbound, context in
             try await stream.serve(inbound, outbound, context.request)
@@ -91,6 +93,7 @@ public struct HTTPSurface: Service {
         let application = application()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await runtime.run(api) }
+            group.addTask { await tail.run(api) }
             group.addTask { try await metrics.follow(api) }
             do {
                 try await withGracefulShutdownHandler {
