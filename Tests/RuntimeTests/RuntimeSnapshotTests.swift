@@ -74,6 +74,11 @@ import WorkflowParser
             let release = DispatchSemaphore(value: 0)
             let held = HeldCount()
             let first = try await withThrowingTaskGroup(of: SnapshotOutcome.self) { group in
+                // Whatever happens, the held ones go before the group waits for them.
+                defer {
+                    release.signal()
+                    release.signal()
+                }
                 group.addTask {
                     try await harness.store.write { _ in
                         held.add()
@@ -93,8 +98,6 @@ import WorkflowParser
                 }
                 // The held ones end only after the release: the first is the answer or the timeout.
                 let first = try await group.next()
-                release.signal()
-                release.signal()
                 group.cancelAll()
                 return first
             }

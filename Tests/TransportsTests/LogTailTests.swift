@@ -24,7 +24,8 @@ import Testing
             for index in 1...5 { _ = try await api.createIssue(in: "MAE", NewIssue(title: "issue \(index)")) }
             let last = try await api.lastSeq()
             let caughtUp = try await api.store.waitUntil(upTo: .seconds(30)) {
-                tail.take(after: last - 3) != .behind && tail.take(after: last) == .messages([])
+                guard case .messages(let newest) = tail.take(after: last - 1) else { return false }
+                return newest.map(\.seq) == [last]
             }
             #expect(caughtUp, "the tail read the new entries")
 
@@ -36,30 +37,45 @@ import Testing
             #expect(tail.take(after: last - 4) == .behind, "older than the window: the stream reads the store")
             #expect(tail.take(after: start) == .behind)
 
-            // Once the last listener leaves, the next change empties the window.
+            // Once the last listener leaves, the window is dropped, with no change to wake the tail.
             tail.leave()
-            _ = try await api.createIssue(in: "MAE", NewIssue(title: "unheard"))
-            #expect(try await api.store.waitUntil(upTo: .seconds(30)) { tail.take(after: last) == .behind }, "the window emptied")
+            #expect(try await api.store.waitUntil(upTo: .seconds(30)) { tail.take(after: last) == .behind }, "the window dropped")
             group.cancelAll()
         }
     }
 
-    @Test func aStreamFarBehindTheTailCatchesUpWithoutAGapOrARepeat() async throws {
+    @Test func streamsFollowTheWindowAsItMovesAndOnesBehindItCatchUpFromTheStore() async throws {
         var configured = try await HTTPHarness()
         configured.surface.tail = LogTail(capacity: 8)
         let harness = configured
         defer { harness.cleanup() }
         _ = try await harness.api.createProject(NewProject(name: "Maestro", key: "MAE"))
         for index in 1...5 { _ = try await harness.api.createIssue(in: "MAE", NewIssue(title: "issue \(index)")) }
+        let total = 6 + 40
         try await harness.client(.live) { client in
-            // A first client brings the tail up; then the log grows well past the tail's window.
-            let early = try await EventStreamTests.read(client, "/api/v1/ws?after=0") { EventStreamTests.seqs($0).count >= 6 }
-            #expect(EventStreamTests.seqs(early.messages) == Array(1...6))
-            for index in 1...40 { _ = try await harness.api.comment(on: "MAE-1", body: "comment \(index)", author: "ana") }
-            let total = Int(try await harness.api.lastSeq())
-            #expect(total > 8 + 6, "the log outgrew the window")
-            let late = try await EventStreamTests.read(client, "/api/v1/ws?after=3") { EventStreamTests.seqs($0).last == total }
-            #expect(EventStreamTests.seqs(late.messages) == Array(4...total), "no gap, no repeat")
+            // A listener for the whole test keeps the window while the clients below come and go.
+            harness.surface.tail.listen()
+            defer { harness.surface.tail.leave() }
+            // A client follows while 40 comments land: the window fills and moves on under it.
+            let followed = try await withThrowingTaskGroup(of: [Int].self) { group in
+                group.addTask {
+                    let read = try await EventStreamTests.read(client, "/api/v1/ws?after=0") { EventStreamTests.seqs($0).last == total }
+                    return EventStreamTests.seqs(read.messages)
+                }
+                let started = try await harness.api.store.waitUntil(upTo: .seconds(30)) {
+                    harness.surface.tail.take(after: 6) == .messages([])
+                }
+                #expect(started, "the tail follows once a client listens")
+                for index in 1...40 { _ = try await harness.api.comment(on: "MAE-1", body: "comment \(index)", author: "ana") }
+                return try await group.next() ?? []
+            }
+            #expect(followed == Array(1...total), "no gap, no repeat")
+
+            // One that resumes inside the window takes it from memory; one behind it reads the store first.
+            let inside = try await EventStreamTests.read(client, "/api/v1/ws?after=\(total - 5)") { EventStreamTests.seqs($0).last == total }
+            #expect(EventStreamTests.seqs(inside.messages) == Array((total - 4)...total))
+            let behind = try await EventStreamTests.read(client, "/api/v1/ws?after=3") { EventStreamTests.seqs($0).last == total }
+            #expect(EventStreamTests.seqs(behind.messages) == Array(4...total))
         }
     }
 }

@@ -21,8 +21,9 @@ public struct HTTPSurface: Service {
     public let gate = ShutdownGate()
     let logger: Logger
     let runtime = RuntimeFeed()
-    /// The logs' newest entries, shared by the streams.
-    var tail = LogTail()
+    /// The logs' newest entries, shared by the streams: a quarter of a stream's buffer, so a stream
+    /// that takes the whole window at once still has room for the rest.
+    var tail: LogTail
     /// Called with the base URL (`http://127.0.0.1:8787`) once the listener is bound.
     let onListening: @Sendable (String) async -> Void
 
@@ -35,6 +36,7 @@ public struct HTTPSurface: Service {
         self.metrics = metrics
         self.logger = logger
         self.onListening = onListening
+        tail = LogTail(capacity: settings.streamBuffer / 4)
     }
 
     /// Every route served, for the OpenAPI agreement test and 405 answers.

@@ -34,10 +34,11 @@ final class LogTail: Sendable {
     /// Bumped once new messages, or a new window, are in place.
     let appended = ChangeSignal()
     private let demand = ChangeSignal()
-    /// The most messages kept; a stream further behind reads the store.
+    /// The most messages kept; a stream further behind reads the store. A stream at the window's
+    /// start takes all of them at once, so the window must be well below a stream's buffer.
     let capacity: Int
 
-    init(capacity: Int = 4096) {
+    init(capacity: Int = 1024) {
         self.capacity = capacity
     }
 
@@ -60,8 +61,13 @@ final class LogTail: Sendable {
         demand.notify()
     }
 
+    /// A stream stops listening; after the last one the window is dropped at once.
     func leave() {
-        window.withLock { $0.listeners -= 1 }
+        let last = window.withLock { window -> Bool in
+            window.listeners -= 1
+            return window.listeners == 0
+        }
+        if last { demand.notify() }
     }
 
     /// Follows the store while anyone listens; runs until cancelled.
