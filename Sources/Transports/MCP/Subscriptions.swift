@@ -88,7 +88,7 @@ struct SubscriptionFollower: Sendable {
             } catch {
                 return
             }
-            await Self.wait(changes, after: storeGeneration, or: subscriptions.changed, after: subscriptionGeneration)
+            await ChangeSignal.wait(changes, after: storeGeneration, or: subscriptions.changed, after: subscriptionGeneration)
         }
     }
 
@@ -101,15 +101,6 @@ struct SubscriptionFollower: Sendable {
         case (.workflow, _): false
         case (.issue(let identifier), .transition(let transition)): transition.issue.uppercased() == identifier
         case (.issue(let identifier), .change(let change)): change.issue?.uppercased() == identifier
-        }
-    }
-
-    private static func wait(_ first: ChangeSignal, after a: UInt64, or second: ChangeSignal, after b: UInt64) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await first.wait(after: a) }
-            group.addTask { await second.wait(after: b) }
-            await group.next()
-            group.cancelAll()
         }
     }
 }
