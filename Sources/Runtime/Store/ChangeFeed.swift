@@ -79,19 +79,32 @@ public struct ChangeWatcher: Service {
         self.interval = interval
     }
 
+    /// How many more polls ask for the data version after the files changed without it: a writer
+    /// appends its frames to the WAL before it publishes the commit in the WAL index, so a look in
+    /// between sees the new files and the old version, and nothing changes the files again.
+    static let confirmations = 20
+
     /// Polls until the task is cancelled or a graceful shutdown begins.
     public func run() async throws {
         var last = fingerprint()
         var version = try await dataVersion()
+        var unconfirmed = 0
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             try await Task.sleep(for: interval)
             let current = fingerprint()
-            guard current != last else { continue }
-            last = current
+            if current != last {
+                last = current
+                unconfirmed = Self.confirmations
+            } else if unconfirmed == 0 {
+                continue
+            }
             let now = try await dataVersion()
             if now != version {
                 version = now
+                unconfirmed = 0
                 signal.notify()
+            } else {
+                unconfirmed -= 1
             }
         }
     }
