@@ -1,6 +1,6 @@
 import Foundation
 import Runtime
-import Synchronization
+import RuntimeTesting
 import Testing
 import WorkflowParser
 
@@ -145,8 +145,3 @@ import WorkflowParser
 }
 
 /// A count shared with concurrent closures.
-final class Tally: Sendable {
-    private let state = Mutex(0)
-    var count: Int { state.withLock { $0 } }
-    func add() { state.withLock { $0 += 1 } }
-}

@@ -4,7 +4,6 @@ import Runtime
 import RuntimeTesting
 import ServiceLifecycle
 import StateMachine
-import Synchronization
 import Testing
 import WorkflowParser
 
@@ -72,7 +71,7 @@ import WorkflowParser
             try await harness.add("runs")
             try await harness.eventually("the run") { try await harness.api.snapshot().running.first?.lastMessage == "still here" }
             let release = DispatchSemaphore(value: 0)
-            let held = HeldCount()
+            let held = Tally()
             let first = try await withThrowingTaskGroup(of: SnapshotOutcome.self) { group in
                 // Whatever happens, the held ones go before the group waits for them.
                 defer {
@@ -109,12 +108,6 @@ import WorkflowParser
         }
     }
 
-    final class HeldCount: Sendable {
-        private let value = Mutex(0)
-        var count: Int { value.withLock { $0 } }
-        func add() { value.withLock { $0 += 1 } }
-    }
-
     enum SnapshotOutcome: Sendable {
         case answered(RuntimeSnapshot)
         case timedOut
@@ -138,7 +131,7 @@ import WorkflowParser
 
 extension Orchestrator {
     /// Holds the orchestrator's isolation, as a burst of its own work would, until `release`.
-    fileprivate func occupy(held: RuntimeSnapshotTests.HeldCount, until release: DispatchSemaphore) {
+    fileprivate func occupy(held: Tally, until release: DispatchSemaphore) {
         held.add()
         release.wait()
     }

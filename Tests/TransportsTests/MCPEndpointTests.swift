@@ -4,6 +4,7 @@ import MCP
 import NIOCore
 import NIOPosix
 import Runtime
+import RuntimeTesting
 import ServiceLifecycle
 import Testing
 
@@ -126,6 +127,7 @@ import Testing
     @Test func connectionsArrivingDuringTheShutdownAreHarmless() async throws {
         let harness = try await MCPHarness()
         defer { harness.cleanup() }
+        let connecting = Tally()
         try await harness.controlling(orchestrator: false) { entry, group in
             try await withThrowingTaskGroup(of: Int.self) { clients in
                 for _ in 0..<4 {
@@ -136,13 +138,17 @@ import Testing
                                 let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                                     .connectTimeout(.seconds(2)).connect(unixDomainSocketPath: entry.socket).get()
                             else { break }
+                            if connected == 0 { connecting.add() }
                             connected += 1
                             channel.close(promise: nil)
                         }
                         return connected
                     }
                 }
-                try await Task.sleep(for: .milliseconds(20))
+                // Shut down while every client is connecting (a loaded machine may start them late).
+                for _ in 0..<1000 where connecting.count < 4 {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
                 await group.triggerGracefulShutdown()
                 var total = 0
                 while let count = try await clients.next() { total += count }
