@@ -14,7 +14,7 @@ import Testing
         init() throws {
             sandbox = try BoardSandbox()
             output = sandbox.directory.appendingPathComponent("demo.out")
-            FileManager.default.createFile(atPath: output.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
             process.executableURL = CLI.executable
             process.arguments = [
                 "demo", "--dir", sandbox.path("demo"), "--keep-running", "--beat-ms", "5", "--answer-after", "600", "--cancel-after", "600",
@@ -82,18 +82,23 @@ import Testing
         #expect(doctor.stdout.contains("warning  daemon"), "\(doctor.stdout)")
         #expect(doctor.stdout.contains("maestro's built-in demo agent"), "\(doctor.stdout)")
 
-        // --watch redraws: two frames within a few seconds, then it is interrupted.
+        // --watch redraws: it is interrupted once two frames are out (a loaded machine may take
+        // seconds to start it).
         let watcher = Process()
         watcher.executableURL = CLI.executable
         watcher.arguments = ["status", "--watch", "--interval", "0.3", "--db", demo.db]
         let watched = demo.sandbox.directory.appendingPathComponent("watch.out")
-        FileManager.default.createFile(atPath: watched.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: watched.path, contents: nil)
         watcher.standardOutput = try FileHandle(forWritingTo: watched)
         try watcher.run()
-        try await Task.sleep(for: .seconds(2))
+        var frames = ""
+        for _ in 0..<300 where frames.components(separatedBy: "RUNNING").count - 1 < 2 {
+            try await Task.sleep(for: .milliseconds(100))
+            frames = (try? String(contentsOf: watched, encoding: .utf8)) ?? ""
+        }
         watcher.interrupt()
         await watcher.exited()
-        let frames = (try? String(contentsOf: watched, encoding: .utf8)) ?? ""
+        frames = (try? String(contentsOf: watched, encoding: .utf8)) ?? ""
         #expect(frames.components(separatedBy: "RUNNING").count - 1 >= 2, "\(frames)")
 
         await demo.stop()
@@ -110,7 +115,7 @@ import Testing
         follower.executableURL = CLI.executable
         follower.arguments = ["logs", "DEMO-2", "--follow", "--json", "--db", demo.db]
         let followed = demo.sandbox.directory.appendingPathComponent("follow.out")
-        FileManager.default.createFile(atPath: followed.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: followed.path, contents: nil)
         follower.standardOutput = try FileHandle(forWritingTo: followed)
         try follower.run()
         try await Task.sleep(for: .seconds(1))
