@@ -31,8 +31,10 @@ struct LogsCommand: AsyncParsableCommand {
             }
             try emit(entries)
             let store = api.store
+            // Before the first read below, so a commit between the two still wakes it.
+            let baseline = try await ChangeWatcher.baseline(of: store)
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await ChangeWatcher(store: store).run() }
+                group.addTask { try await ChangeWatcher(store: store, from: baseline).run() }
                 group.addTask { [self] in
                     var cursor = start
                     while true {

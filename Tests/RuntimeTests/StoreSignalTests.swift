@@ -42,4 +42,52 @@ import Testing
             group.cancelAll()
         }
     }
+
+    /// A client takes the baseline, reads, then starts the watcher: the daemon's answer committed
+    /// in between must still wake it (a CLI once waited out its 30 s for a verdict given at once).
+    @Test func aCommitBetweenTheBaselineAndTheWatchersStartWakesIt() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.cleanup() }
+        let store = try temporary.open()
+        let other = try temporary.open()
+        let baseline = try await ChangeWatcher.baseline(of: store)
+        try await other.record { db in try db.execute(sql: "INSERT INTO metadata (key, value) VALUES ('answer', 'x')") }
+        let before = store.changes.generation
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await ChangeWatcher(store: store, interval: .milliseconds(5), from: baseline).run() }
+            try await Self.waitForChange(of: store, after: before)
+            #expect(store.changes.generation > before, "the commit before the watcher started was lost")
+            group.cancelAll()
+        }
+    }
+
+    /// A writer descheduled after appending its frames but before publishing its commit leaves
+    /// files that no longer change: the periodic recheck still notices the commit.
+    @Test func aCommitTheFilesNoLongerShowIsFoundByTheRecheck() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.cleanup() }
+        let store = try temporary.open()
+        let other = try temporary.open()
+        let stale = try await ChangeWatcher.baseline(of: store)
+        try await other.record { db in try db.execute(sql: "INSERT INTO metadata (key, value) VALUES ('late', 'x')") }
+        // The files as they are after the commit, the version as it was before.
+        let current = try await ChangeWatcher.baseline(of: store)
+        let before = store.changes.generation
+        var watcher = ChangeWatcher(
+            store: store, interval: .milliseconds(5), from: ChangeWatcher.Baseline(files: current.files, version: stale.version))
+        watcher.confirmations = 0
+        watcher.recheckPolls = 10
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [watcher] in try await watcher.run() }
+            try await Self.waitForChange(of: store, after: before)
+            #expect(store.changes.generation > before, "the recheck did not find the commit")
+            group.cancelAll()
+        }
+    }
+
+    static func waitForChange(of store: Store, after generation: UInt64) async throws {
+        // Generous: a loaded suite has kept the watcher's task from running for seconds.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while store.changes.generation == generation, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+    }
 }

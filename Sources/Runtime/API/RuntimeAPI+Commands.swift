@@ -128,10 +128,12 @@ extension RuntimeAPI {
         let store = store
         let watch = live == nil
         let found: CommandVerdict? = try await self.command {
-            try await withThrowingTaskGroup(of: CommandVerdict?.self) { group in
-                if watch {
+            // Taken before the first look at the command: the daemon may answer in between.
+            let baseline = watch ? try await ChangeWatcher.baseline(of: store) : nil
+            return try await withThrowingTaskGroup(of: CommandVerdict?.self) { group in
+                if let baseline {
                     group.addTask {
-                        try await ChangeWatcher(store: store).run()
+                        try await ChangeWatcher(store: store, from: baseline).run()
                         return nil
                     }
                 }

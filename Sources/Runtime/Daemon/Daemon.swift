@@ -30,6 +30,9 @@ public struct Daemon: Sendable {
     /// Recovers, then runs until `signals` yields (the CLI feeds it SIGINT and SIGTERM); then shuts
     /// down gracefully and returns.
     public func run(until signals: AsyncStream<Int32>) async throws {
+        let store = orchestrator.store
+        // Before recovery reads the store: a CLI's commit from then on wakes the orchestrator.
+        let baseline = try await ChangeWatcher.baseline(of: store)
         let report = try await orchestrator.recover()
         logger.info(
             "recovered",
@@ -37,9 +40,8 @@ public struct Daemon: Sendable {
                 "orphans_killed": "\(report.orphansKilled)", "interrupted": "\(report.interrupted.count)",
                 "workspaces_removed": "\(report.workspacesRemoved)",
             ])
-        let store = orchestrator.store
         let core: [any Service] = [
-            ChangeWatcher(store: store),
+            ChangeWatcher(store: store, from: baseline),
             WorkflowWatcher(source: orchestrator.source, signal: store.changes, interval: reloadInterval),
             OrchestratorService(orchestrator: orchestrator, shutdownTimeout: shutdownTimeout),
         ]

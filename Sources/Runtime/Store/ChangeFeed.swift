@@ -68,53 +68,83 @@ extension ChangeSignal {
 /// A changed fingerprint is therefore confirmed with `PRAGMA data_version` on the pool's writer
 /// connection, which changes only when another connection committed: the daemon never wakes itself
 /// twice for one write, and a telemetry or cursor write never wakes it at all.
+///
+/// A writer appends its frames to the WAL before it publishes the commit in the WAL index, so the
+/// files can change before the version does. The watcher therefore keeps asking for the version
+/// for ``confirmations`` polls after the files changed (and after its baseline, which a write in
+/// flight may straddle), and once every ``recheckPolls`` polls in any case, so a writer descheduled
+/// in between delays the wake-up by at most that long instead of losing it.
 public struct ChangeWatcher: Service {
+    /// What the watcher compares against: the files' fingerprint and the data version. Take it
+    /// before the first read that a wake-up must follow, so a commit between the two is not lost.
+    public struct Baseline: Sendable {
+        package let files: [Int64]
+        package let version: Int
+
+        package init(files: [Int64], version: Int) {
+            self.files = files
+            self.version = version
+        }
+    }
+
     public let store: Store
     public let signal: ChangeSignal
     public let interval: Duration
+    private let baseline: Baseline?
 
-    public init(store: Store, interval: Duration = .milliseconds(25)) {
+    /// Watches from `baseline`, or from the store as it is when ``run()`` starts.
+    public init(store: Store, interval: Duration = .milliseconds(25), from baseline: Baseline? = nil) {
         self.store = store
         self.signal = store.changes
         self.interval = interval
+        self.baseline = baseline
     }
 
-    /// How many more polls ask for the data version after the files changed without it: a writer
-    /// appends its frames to the WAL before it publishes the commit in the WAL index, so a look in
-    /// between sees the new files and the old version, and nothing changes the files again.
-    static let confirmations = 20
+    /// How many polls ask for the data version after the files changed without it.
+    package var confirmations = 20
+    /// Every this many polls the version is asked for whatever the files say (1 s at 25 ms).
+    package var recheckPolls = 40
+
+    /// The store as it is now.
+    public static func baseline(of store: Store) async throws -> Baseline {
+        Baseline(files: fingerprint(of: store), version: try await dataVersion(of: store))
+    }
 
     /// Polls until the task is cancelled or a graceful shutdown begins.
     public func run() async throws {
-        var last = fingerprint()
-        var version = try await dataVersion()
-        var unconfirmed = 0
+        let start: Baseline
+        if let baseline { start = baseline } else { start = try await Self.baseline(of: store) }
+        var last = start.files
+        var version = start.version
+        var unconfirmed = confirmations
+        var polls = 0
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             try await Task.sleep(for: interval)
-            let current = fingerprint()
+            polls += 1
+            let current = Self.fingerprint(of: store)
             if current != last {
                 last = current
-                unconfirmed = Self.confirmations
-            } else if unconfirmed == 0 {
+                unconfirmed = confirmations
+            } else if unconfirmed == 0, !polls.isMultiple(of: recheckPolls) {
                 continue
             }
-            let now = try await dataVersion()
+            let now = try await Self.dataVersion(of: store)
             if now != version {
                 version = now
                 unconfirmed = 0
                 signal.notify()
-            } else {
+            } else if unconfirmed > 0 {
                 unconfirmed -= 1
             }
         }
     }
 
-    private func dataVersion() async throws -> Int {
+    private static func dataVersion(of store: Store) async throws -> Int {
         try await store.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
     }
 
     /// Size and modification time (ns) of the database and its WAL.
-    private func fingerprint() -> [Int64] {
+    private static func fingerprint(of store: Store) -> [Int64] {
         [store.path, store.path + "-wal"].flatMap { path -> [Int64] in
             var info = stat()
             guard stat(path, &info) == 0 else { return [-1, -1] }
