@@ -175,7 +175,8 @@ class FakeAppServer:
 
     def wait_for_answer(self, request_id, can_interrupt=True):
         """Handle other messages until the client answers `request_id`; returns the response."""
-        deadline = time.monotonic() + self.server.get("responseTimeoutSeconds", 10)
+        # Generous: under a loaded test run an operator's answer to a question took over 10 s.
+        deadline = time.monotonic() + self.server.get("responseTimeoutSeconds", 120)
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
