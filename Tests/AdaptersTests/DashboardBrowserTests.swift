@@ -43,15 +43,9 @@ import Testing
         try FileManager.default.createDirectory(at: binary.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: DaemonEndToEndTests.maestro, to: binary)
 
-        let daemon = Process()
-        daemon.executableURL = binary
-        daemon.arguments = ["run", "WORKFLOW.md", "--db", setup.database, "--port", "0"]
-        daemon.currentDirectoryURL = setup.directory
-        daemon.environment = setup.environment
         let log = setup.directory.appendingPathComponent("daemon.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        daemon.standardError = try FileHandle(forWritingTo: log)
-        try daemon.run()
+        let daemon = try await Self.start(binary, arguments: ["run", "WORKFLOW.md", "--db", setup.database, "--port", "0"], in: setup, log: log)
         defer { if daemon.isRunning { daemon.terminate() } }
         var base: String?
         try await setup.eventually("the listener's address") {
@@ -86,5 +80,26 @@ import Testing
         let deadline = ContinuousClock.now + .seconds(20)
         while daemon.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(25)) }
         #expect(!daemon.isRunning && daemon.terminationStatus == 0)
+    }
+
+    /// Starts the copied binary. A child that another test forks while the copy is open for
+    /// writing holds that descriptor until it execs, and meanwhile exec fails with ETXTBSY.
+    static func start(_ binary: URL, arguments: [String], in setup: DaemonProcessTests.Setup, log: URL) async throws -> Process {
+        var attempt = 0
+        while true {
+            let daemon = Process()
+            daemon.executableURL = binary
+            daemon.arguments = arguments
+            daemon.currentDirectoryURL = setup.directory
+            daemon.environment = setup.environment
+            daemon.standardError = try FileHandle(forWritingTo: log)
+            do {
+                try daemon.run()
+                return daemon
+            } catch let error as NSError where attempt < 50 && (error.userInfo[NSUnderlyingErrorKey] as? NSError)?.code == Int(ETXTBSY) {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
     }
 }
