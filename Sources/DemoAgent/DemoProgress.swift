@@ -71,8 +71,11 @@ public struct DemoProgress: Sendable {
         }
         if steps.contains(where: { $0.event == .cancel }) { paths.insert(.cancelled) }
         for (issue, blocking) in blockers where !blocking.isEmpty {
-            // A blocker stops blocking once its tracker state is terminal: from its done phase on.
-            let finishedAt = blocking.compactMap { blocker in stories[blocker]?.first { $0.to == .done || $0.to == .closed }?.at }
+            // A blocker stops blocking once its tracker state is terminal, which its review run
+            // sets when it moves the issue. Its lifecycle reaches done only when that run ends,
+            // which a loaded machine can commit after the blocked issue's dispatch, so the release
+            // counts from the review on.
+            let finishedAt = blocking.compactMap { blocker in stories[blocker]?.first { $0.to == .review }?.at }
             guard finishedAt.count == blocking.count, let lastFinished = finishedAt.max(),
                 let dispatched = stories[issue]?.first(where: { $0.event == .dispatch })?.at
             else { continue }

@@ -206,12 +206,13 @@ struct DemoDirectorTests {
         DemoProgress.Step(issue: issue, from: from, to: to, event: event, details: details, at: start.addingTimeInterval(seconds))
     }
 
-    @Test func thePathsShownComeFromTheTransitionsAndTheBlockerMustCloseFirst() {
+    @Test func thePathsShownComeFromTheTransitionsAndTheBlockerMustBeReviewedFirst() {
         var progress = DemoProgress(issues: ["D-1", "D-2", "D-3"], blockers: ["D-3": ["D-1"]], startedAt: start)
         #expect(progress.shown.isEmpty)
         progress.observe(step("D-3", .queued, .workspace, .dispatch, at: 1))
-        progress.observe(step("D-1", .done, .closed, .runEnded, at: 2))
-        #expect(!progress.shown.contains(.blockerReleased), "dispatched before its blocker closed")
+        progress.observe(step("D-1", .running, .review, .runEnded, at: 2))
+        #expect(!progress.shown.contains(.blockerReleased), "dispatched before its blocker's review")
+        progress.observe(step("D-1", .done, .closed, .runEnded, at: 2.5))
         progress.observe(step("D-2", .running, .retrying, .runFailed, at: 3, ["error": "boom"]))
         #expect(!progress.shown.contains(.retried), "a failure alone is not a retry")
         progress.observe(step("D-2", .retrying, .queued, .retryDue, at: 6))
@@ -223,10 +224,12 @@ struct DemoDirectorTests {
         #expect(progress.bar(width: 6) == "[##----] 1/3 finished · 1 running · 0 retrying · 0 blocked")
         #expect(progress.summary(at: start.addingTimeInterval(9)).contains("paths shown: question answered ✓ · failed run retried ✓ · blocker released ✗ · cancelled ✗"))
 
-        // A blocker in its done phase is in a terminal tracker state: it blocks no more.
+        // A blocker's review run moves it to a terminal tracker state: from then on it blocks no
+        // more, even when the blocked issue's dispatch commits before the blocker's move to done.
         var released = DemoProgress(issues: ["D-1", "D-3"], blockers: ["D-3": ["D-1"]], startedAt: start)
-        released.observe(step("D-1", .review, .done, .runEnded, at: 1))
+        released.observe(step("D-1", .running, .review, .runEnded, at: 1))
         released.observe(step("D-3", .queued, .workspace, .dispatch, at: 2))
+        released.observe(step("D-1", .review, .done, .runEnded, at: 3))
         #expect(released.shown == [.blockerReleased])
     }
 

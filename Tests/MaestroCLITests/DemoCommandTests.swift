@@ -33,12 +33,14 @@ import Testing
         // The failure: retried with backoff, then finished.
         let failed = events(try await transitions(sandbox, "DEMO-3", db: db))
         #expect(failed.starts(with: ["dispatch", "workspace_ready", "run_failed", "retry_due", "dispatch"]), "\(failed)")
-        // The blocker: DEMO-4 starts only once DEMO-1's tracker state is terminal (its done phase).
+        // The blocker: DEMO-4 is held, and starts only once DEMO-1's tracker state is terminal,
+        // which DEMO-1's review run sets (its move to done may commit after DEMO-4's dispatch).
         let blocked = try await transitions(sandbox, "DEMO-4", db: db)
         let first = try await transitions(sandbox, "DEMO-1", db: db)
+        #expect(blocked.first?["to"] as? String == "released", "\(blocked)")
         let dispatched = try #require(blocked.first { $0["event"] as? String == "dispatch" }?["seq"] as? Int)
-        let finished = try #require(first.first { ["done", "closed"].contains($0["to"] as? String) }?["seq"] as? Int)
-        #expect(dispatched > finished)
+        let reviewed = try #require(first.first { $0["to"] as? String == "review" }?["seq"] as? Int)
+        #expect(dispatched > reviewed)
         // The cancel: released while running, then closed by its move to cancelled.
         let cancelled = try await transitions(sandbox, "DEMO-5", db: db)
         #expect(cancelled.contains { $0["event"] as? String == "cancel" && $0["from"] as? String == "running" && $0["to"] as? String == "released" })
