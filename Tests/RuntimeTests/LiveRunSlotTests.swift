@@ -62,6 +62,38 @@ import Testing
         #expect(harness.runner.maxLiveRuns == 1, "the second agent started while the first was still stopping")
     }
 
+    /// A poll while a cancelled run is still stopping re-judges the issues of live runs. It used
+    /// to re-judge the cancelled one too, find its tracker state still active and queue it again,
+    /// undoing the cancel (an MCP test saw `retry` refused because the issue was running).
+    @Test func aPollWhileACancelledRunStopsLeavesItReleased() async throws {
+        let harness = try await RuntimeHarness(Self.oneAgent) { _ in [.ignoreStop(.seconds(3)), .wait(.seconds(60))] }
+        defer { harness.cleanup() }
+        try await harness.running {
+            try await harness.add("first")
+            try await harness.eventually("the run") { harness.runner.liveRuns == 1 }
+            #expect(try await harness.api.submit(.cancel, to: "MEM-1").status == .applied)
+            let refreshes = harness.tracker.refreshCount
+            _ = try await harness.api.refresh()
+            // A poll writes nothing when it changes nothing, so these wait by looking.
+            #expect(try await Self.within(.seconds(30)) { harness.tracker.refreshCount > refreshes }, "no poll")
+            #expect(harness.runner.liveRuns == 1, "the poll came after the run had stopped")
+            // The poll's judgement is committed long before the run ends 3 s after the cancel.
+            #expect(try await Self.within(.seconds(30)) { harness.runner.liveRuns == 0 }, "the run did not stop")
+        }
+        #expect(try await harness.issue("MEM-1").lifecycle.state == .released)
+        #expect(harness.runner.records.count == 1, "the cancelled issue ran again")
+    }
+
+    /// Whether `condition` holds within `limit`, looking every 10 ms.
+    static func within(_ limit: Duration, _ condition: () -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while !condition() {
+            guard ContinuousClock.now < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return true
+    }
+
     /// Deleting a project stops its issues' runs first, the same way.
     @Test func deletingAProjectStopsItsRunsFirst() async throws {
         let harness = try await RuntimeHarness { _ in [.ignoreStop(.milliseconds(300)), .wait(.seconds(60))] }

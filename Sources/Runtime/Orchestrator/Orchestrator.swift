@@ -379,6 +379,10 @@ public actor Orchestrator {
         }
     }
 
+    /// The states whose issue a live run belongs to: claimed (hooks), in a phase, or blocked with
+    /// its run waiting for an answer.
+    static func holdsARun(_ state: LifecycleState) -> Bool { state == .workspace || state.isRunState || state == .blocked }
+
     /// Re-judges the issues of live runs after refreshing them: a terminal or ineligible issue stops.
     private func reconcileLiveRuns(rules: LifecycleRules) async {
         let ids = Array(book.runs.keys)
@@ -387,7 +391,12 @@ public actor Orchestrator {
             let issues = try await store.read { db in try IssueRecord.filter(keys: ids).fetchAll(db) }
             await refresh(issues)
             let now = clock.now()
-            try await store.write { db in try Reconciler.reconcile(ids, rules: rules, now: now, db, origin: "reconcile") }
+            try await store.write { db in
+                // A run outlives its issue's cancel or release while its agent exits; judging that
+                // issue's active tracker state now would queue it again and undo the operator.
+                let live = try IssueRecord.filter(keys: ids).fetchAll(db).filter { Self.holdsARun($0.lifecycleState) }.compactMap(\.id)
+                try Reconciler.reconcile(live, rules: rules, now: now, db, origin: "reconcile")
+            }
         } catch {
             logger.warning("reconciling live runs failed", metadata: ["error": "\(error)"])
         }
