@@ -379,10 +379,6 @@ public actor Orchestrator {
         }
     }
 
-    /// The states whose issue a live run belongs to: claimed (hooks), in a phase, or blocked with
-    /// its run waiting for an answer.
-    static func holdsARun(_ state: LifecycleState) -> Bool { state == .workspace || state.isRunState || state == .blocked }
-
     /// Re-judges the issues of live runs after refreshing them: a terminal or ineligible issue stops.
     private func reconcileLiveRuns(rules: LifecycleRules) async {
         let ids = Array(book.runs.keys)
@@ -394,7 +390,7 @@ public actor Orchestrator {
             try await store.write { db in
                 // A run outlives its issue's cancel or release while its agent exits; judging that
                 // issue's active tracker state now would queue it again and undo the operator.
-                let live = try IssueRecord.filter(keys: ids).fetchAll(db).filter { Self.holdsARun($0.lifecycleState) }.compactMap(\.id)
+                let live = try IssueRecord.possiblyLive(among: ids, db).compactMap(\.id)
                 try Reconciler.reconcile(live, rules: rules, now: now, db, origin: "reconcile")
             }
         } catch {

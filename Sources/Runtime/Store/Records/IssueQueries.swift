@@ -40,9 +40,11 @@ extension IssueRecord {
             uniquingKeysWith: { first, _ in first })
     }
 
-    /// Issues a dead daemon may have left with a live run.
-    package static func possiblyLive(_ db: Database) throws -> [IssueRecord] {
-        try withPossibleRun(in: [.workspace, .running, .review, .done]).fetchAll(db)
+    /// Issues in a state that may hold a live run (a dead daemon's, or one still exiting), of
+    /// `ids` when given.
+    package static func possiblyLive(among ids: [Int64]? = nil, _ db: Database) throws -> [IssueRecord] {
+        let request = withPossibleRun(in: [.workspace, .running, .review, .done])
+        return try (ids.map { request.filter(keys: $0) } ?? request).fetchAll(db)
     }
 
     /// Issues in `states`, or blocked on input (whose run stays live while it waits).
