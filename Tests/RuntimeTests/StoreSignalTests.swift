@@ -36,8 +36,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(100))
             #expect(store.changes.generation == before, "the daemon's own bookkeeping woke it")
             try await other.record { db in try db.execute(sql: "INSERT INTO metadata (key, value) VALUES ('theirs', 'x')") }
-            let deadline = ContinuousClock.now + .seconds(5)
-            while store.changes.generation == before, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            try await Self.waitForChange(of: store, after: before)
             #expect(store.changes.generation > before, "another process's commit was not noticed")
             group.cancelAll()
         }
@@ -52,13 +51,8 @@ import Testing
         let other = try temporary.open()
         let baseline = try await ChangeWatcher.baseline(of: store)
         try await other.record { db in try db.execute(sql: "INSERT INTO metadata (key, value) VALUES ('answer', 'x')") }
-        let before = store.changes.generation
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await ChangeWatcher(store: store, interval: .milliseconds(5), from: baseline).run() }
-            try await Self.waitForChange(of: store, after: before)
-            #expect(store.changes.generation > before, "the commit before the watcher started was lost")
-            group.cancelAll()
-        }
+        let watcher = ChangeWatcher(store: store, interval: .milliseconds(5), from: baseline)
+        #expect(try await Self.wakes(watcher), "the commit before the watcher started was lost")
     }
 
     /// A writer descheduled after appending its frames but before publishing its commit leaves
@@ -72,16 +66,21 @@ import Testing
         try await other.record { db in try db.execute(sql: "INSERT INTO metadata (key, value) VALUES ('late', 'x')") }
         // The files as they are after the commit, the version as it was before.
         let current = try await ChangeWatcher.baseline(of: store)
-        let before = store.changes.generation
         var watcher = ChangeWatcher(
             store: store, interval: .milliseconds(5), from: ChangeWatcher.Baseline(files: current.files, version: stale.version))
         watcher.confirmations = 0
         watcher.recheckPolls = 10
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { [watcher] in try await watcher.run() }
-            try await Self.waitForChange(of: store, after: before)
-            #expect(store.changes.generation > before, "the recheck did not find the commit")
+        #expect(try await Self.wakes(watcher), "the recheck did not find the commit")
+    }
+
+    /// Whether `watcher`, once started, signals its store.
+    static func wakes(_ watcher: ChangeWatcher) async throws -> Bool {
+        let before = watcher.signal.generation
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await watcher.run() }
+            try await waitForChange(of: watcher.store, after: before)
             group.cancelAll()
+            return watcher.signal.generation > before
         }
     }
 
