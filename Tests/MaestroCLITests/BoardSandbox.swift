@@ -3,8 +3,7 @@ import Testing
 
 /// A temporary working directory with its own database for `maestro project` and `maestro issue` runs.
 ///
-/// The directory has no `WORKFLOW.md` unless a test writes one, and `MAESTRO_DB` is removed from the
-/// child's environment unless a test sets it.
+/// The directory has no `WORKFLOW.md` unless a test writes one; children get ``CLI/environment(_:)``.
 final class BoardSandbox {
     let directory: URL
 
@@ -27,10 +26,8 @@ final class BoardSandbox {
 
     /// Runs `maestro arguments --db <sandbox>/m.sqlite` (unless `db` is false) in the sandbox.
     func run(_ arguments: [String], db: Bool = true, environment: [String: String] = [:], input: Data? = nil) async throws -> CLI.Result {
-        var env = ProcessInfo.processInfo.environment
-        env["MAESTRO_DB"] = nil
-        for (key, value) in environment { env[key] = value }
-        return try await CLI.execute(CLI.executable, arguments + (db ? ["--db", database] : []), in: directory, environment: env, input: input)
+        try await CLI.execute(
+            CLI.executable, arguments + (db ? ["--db", database] : []), in: directory, environment: CLI.environment(environment), input: input)
     }
 
     /// Runs a command that must succeed; returns its standard output.

@@ -28,9 +28,28 @@ enum CLI {
         var stderr: String
     }
 
+    /// An empty home shared by the programs the CLI tests start.
+    static let home: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("maestro-cli-home-\(getpid())")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+
+    /// This process's environment for a child `maestro`, with `MAESTRO_DB` removed, `HOME` moved to
+    /// ``home`` and `overrides` applied. The agents a daemon starts run in `bash -l`, which would
+    /// read the user's profile: here root's runs `pyenv rehash` under a lock file, and an agent
+    /// killed inside it leaves the lock behind, so every later login shell waits 60 s for it.
+    static func environment(_ overrides: [String: String] = [:]) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["MAESTRO_DB"] = nil
+        environment["HOME"] = home.path
+        environment.merge(overrides) { _, override in override }
+        return environment
+    }
+
     /// Runs `maestro` with `arguments` in `directory` and waits for it.
     static func run(_ arguments: [String], in directory: URL? = nil) async throws -> Result {
-        try await execute(executable, arguments, in: directory ?? packageRoot, environment: nil)
+        try await execute(executable, arguments, in: directory ?? packageRoot, environment: environment())
     }
 
     /// Runs a program to its end. swift-subprocess waits on the child and its pipes without

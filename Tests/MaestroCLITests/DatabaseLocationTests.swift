@@ -5,10 +5,7 @@ import Testing
 /// git finds its repository, a read never creates one, and a bad `--db` gets a documented code.
 @Suite struct DatabaseLocationTests {
     func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) async throws -> CLI.Result {
-        var env = ProcessInfo.processInfo.environment
-        env["MAESTRO_DB"] = nil
-        for (key, value) in environment { env[key] = value }
-        return try await CLI.execute(CLI.executable, arguments, in: directory, environment: env)
+        try await CLI.execute(CLI.executable, arguments, in: directory, environment: CLI.environment(environment))
     }
 
     func listing(_ directory: URL) -> [String] {

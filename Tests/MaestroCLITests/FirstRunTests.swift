@@ -26,9 +26,7 @@ struct FirstRunTests {
         daemon.executableURL = CLI.executable
         daemon.arguments = ["run", "--port", "0"]
         daemon.currentDirectoryURL = sandbox.directory
-        var environment = ProcessInfo.processInfo.environment
-        environment["MAESTRO_DB"] = nil
-        daemon.environment = environment
+        daemon.environment = CLI.environment()
         daemon.standardError = try FileHandle(forWritingTo: output)
         daemon.standardOutput = FileHandle.nullDevice
         try daemon.run()

@@ -20,6 +20,7 @@ import Testing
                 "demo", "--dir", sandbox.path("demo"), "--keep-running", "--beat-ms", "5", "--answer-after", "600", "--cancel-after", "600",
             ]
             process.currentDirectoryURL = sandbox.directory
+            process.environment = CLI.environment()
             let handle = try FileHandle(forWritingTo: output)
             process.standardOutput = handle
             process.standardError = handle
@@ -87,6 +88,7 @@ import Testing
         let watcher = Process()
         watcher.executableURL = CLI.executable
         watcher.arguments = ["status", "--watch", "--interval", "0.3", "--db", demo.db]
+        watcher.environment = CLI.environment()
         let watched = demo.sandbox.directory.appendingPathComponent("watch.out")
         _ = FileManager.default.createFile(atPath: watched.path, contents: nil)
         watcher.standardOutput = try FileHandle(forWritingTo: watched)
@@ -114,6 +116,7 @@ import Testing
         let follower = Process()
         follower.executableURL = CLI.executable
         follower.arguments = ["logs", "DEMO-2", "--follow", "--json", "--db", demo.db]
+        follower.environment = CLI.environment()
         let followed = demo.sandbox.directory.appendingPathComponent("follow.out")
         _ = FileManager.default.createFile(atPath: followed.path, contents: nil)
         follower.standardOutput = try FileHandle(forWritingTo: followed)
