@@ -282,16 +282,18 @@ class Handler(BaseHTTPRequestHandler):
                 variable_values=variables,
                 operation_name=operation,
             )
-            payload = {}
-            if result.errors:
-                payload["errors"] = [e.formatted for e in result.errors]
-                if result.data is None and all(not e.path for e in result.errors):
-                    # Variable coercion: a request error, answered like a validation failure.
-                    for error in payload["errors"]:
-                        error["extensions"] = {"type": "graphql error", "code": "GRAPHQL_VALIDATION_FAILED"}
-                    return self.answer(entry, 400, payload, complexity=complexity)
+            payload = {"errors": [e.formatted for e in result.errors]} if result.errors else {}
             payload["data"] = result.data
-            return self.answer(entry, 200, payload, complexity=complexity)
+            # A copy taken under the lock: the answer is written outside it, since a slow answer
+            # must not hold up every other request (Linear answers requests independently).
+            payload = json.loads(json.dumps(payload))
+        if result.errors and result.data is None and all(not e.path for e in result.errors):
+            # Variable coercion: a request error, answered like a validation failure.
+            del payload["data"]
+            for error in payload["errors"]:
+                error["extensions"] = {"type": "graphql error", "code": "GRAPHQL_VALIDATION_FAILED"}
+            return self.answer(entry, 400, payload, complexity=complexity)
+        return self.answer(entry, 200, payload, complexity=complexity)
 
     def answer(self, entry, status, payload, complexity=0, headers=None):
         delay = getattr(self, "delay_answer", 0)
