@@ -159,4 +159,31 @@ import WorkflowParser
             #expect(json.contains("\"sync\":{\"projects\":[{") && json.contains("\"last_error\":\"tracker_status"))
         }
     }
+
+    /// A page read before a move but mirrored after the move's answer used to put the issue back
+    /// in its old state: an agent's hand-off to Done during a sync pass ended its review run blocked.
+    @Test func aPageReadBeforeAMoveDoesNotUndoTheMove() async throws {
+        try await withLinear { linear in
+            try await linear.fake.seed(issues: [linearIssue("one", state: "Todo")])
+            try await linear.sync()
+            #expect(try await linear.issue("ENG-1").state == "Todo")
+            let pagesBefore = try await linear.fake.operations().filter { $0 == "MaestroIssuesPage" }.count
+            // The next page is read at once and answered 1.5 s later.
+            try await linear.fake.fault("slow", operation: "MaestroIssuesPage", times: 1, ["delay_ms": 1500, "where": "after"])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await linear.sync() }
+                var pages = pagesBefore
+                for _ in 0..<500 where pages == pagesBefore {
+                    try await Task.sleep(for: .milliseconds(20))
+                    pages = try await linear.fake.operations().filter { $0 == "MaestroIssuesPage" }.count
+                }
+                #expect(pages > pagesBefore, "the sync asked for its page")
+                try await Task.sleep(for: .milliseconds(200))
+                #expect(try await linear.api.moveIssue("ENG-1", to: "In Progress").state == "In Progress")
+                try await group.waitForAll()
+            }
+            #expect(try await linear.fake.stateName(of: "ENG-1") == "In Progress")
+            #expect(try await linear.issue("ENG-1").state == "In Progress", "the older page did not undo the move")
+        }
+    }
 }

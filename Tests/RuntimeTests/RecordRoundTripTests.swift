@@ -26,6 +26,7 @@ import Testing
             issue.blockReason = .paused
             issue.dueAt = Self.now
             issue.lastError = "boom"
+            issue.trackerUpdatedAt = Self.now
             issue.visible = false
             issue.externalId = "a1b2"
             issue.externalBlockers = [ExternalBlocker(id: "x9", identifier: "WEB-4", state: nil)]

@@ -145,6 +145,7 @@ extension Board {
             issue.url = snapshot.url
             issue.branchName = snapshot.branchName
             issue.updatedAt = snapshot.updatedAt ?? now
+            issue.trackerUpdatedAt = snapshot.updatedAt
             issue.externalBlockers = []
             try issue.insert(db)
             let change = BoardChangeRecord(
@@ -152,6 +153,9 @@ extension Board {
                 payload: jsonObject(["state": snapshot.state, "title": snapshot.title, "source": "sync"]), reconciled: false, at: now)
             return (issue.id ?? 0, change)
         }
+        // A read that started before a write whose answer is already mirrored (a sync page and an
+        // agent's move) would put the older copy back.
+        if let mirrored = issue.trackerUpdatedAt, let read = snapshot.updatedAt, read < mirrored { return nil }
         let before = issue
         issue.identifier = snapshot.identifier
         issue.title = snapshot.title
@@ -166,6 +170,7 @@ extension Board {
         issue.trackerState = snapshot.state
         guard issue != before else { return nil }
         issue.updatedAt = snapshot.updatedAt ?? now
+        issue.trackerUpdatedAt = snapshot.updatedAt ?? issue.trackerUpdatedAt
         try issue.update(db)
         let fields = ["identifier", "title", "description", "priority", "labels", "assignee", "url", "branchName", "visible"]
             .filter { field in

@@ -7,6 +7,7 @@ enum StoreMigrations {
         migrator.registerMigration("v1") { db in try createVersion1(db) }
         migrator.registerMigration("v2") { db in try migrateToVersion2(db) }
         migrator.registerMigration("v3") { db in try migrateToVersion3(db) }
+        migrator.registerMigration("v4") { db in try migrateToVersion4(db) }
         return migrator
     }
 
@@ -194,5 +195,11 @@ enum StoreMigrations {
                 CREATE INDEX issue_retrying ON issue(dueAt) WHERE lifecycleState = 'retrying';
                 CREATE INDEX issue_blocked ON issue(updatedAt) WHERE lifecycleState = 'blocked';
                 """)
+    }
+
+    /// Version 4: `issue.trackerUpdatedAt`, the remote tracker's own time of the last change
+    /// mirrored, so a read that a later write overtook cannot put the older copy back.
+    private static func migrateToVersion4(_ db: Database) throws {
+        try db.alter(table: "issue") { t in t.add(column: "trackerUpdatedAt", .datetime) }
     }
 }

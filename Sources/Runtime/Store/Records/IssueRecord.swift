@@ -28,6 +28,9 @@ package struct IssueRecord: Codable, Sendable, Hashable, FetchableRecord, Mutabl
     package var externalBlockers: [ExternalBlocker]
     package var createdAt: Date
     package var updatedAt: Date
+    /// When the remote tracker last changed the copy mirrored here, by the tracker's clock: a
+    /// snapshot older than it was read before that change and is not mirrored (migration v4).
+    package var trackerUpdatedAt: Date?
     // Lifecycle fields.
     package var lifecycleState: LifecycleState
     package var version: Int
@@ -87,6 +90,7 @@ package struct IssueRecord: Codable, Sendable, Hashable, FetchableRecord, Mutabl
         externalBlockers = try Self.jsonArray(ExternalBlocker.self, row, "externalBlockers") ?? []
         createdAt = row["createdAt"]
         updatedAt = row["updatedAt"]
+        trackerUpdatedAt = row["trackerUpdatedAt"]
         lifecycleState = try value(LifecycleState.self, "lifecycleState")
         version = row["version"]
         attempt = row["attempt"]
