@@ -308,7 +308,8 @@ import WorkflowParser
         defer { workspace.remove() }
         let request = CodexRunRequest(
             issueIdentifier: "ABC-1", issueTitle: "t", workspacePath: workspace.workspace.path, workspaceRoot: workspace.root.path,
-            prompt: "p", codex: CodexFixtures.codex(command: "maestro-no-such-codex-binary app-server"))
+            prompt: "p", codex: CodexFixtures.codex(command: "maestro-no-such-codex-binary app-server"),
+            environment: try workspace.isolatedEnvironment(ProcessInfo.processInfo.environment))
         let outcome = await CodexRunner(request: request, options: fastOptions).run()
         guard case .failed(.codexNotFound(let exit)) = outcome.ending else {
             Issue.record("expected codex_not_found, got \(outcome.ending)")
