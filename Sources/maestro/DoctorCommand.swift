@@ -286,6 +286,9 @@ enum PortProbe {
 enum CodexCheck {
     static func run(_ codex: WorkflowConfig.Codex, environment: [String: String]) async -> [DoctorCheck] {
         let diagnosis = await CodexDiagnosis.examine(codex, environment: environment)
+        if diagnosis.lookupTimedOut {
+            return [.problem("codex", CodexCheck.hangingShell(diagnosis.program), fix: CodexCheck.hangingShellFix)]
+        }
         guard let resolved = diagnosis.resolved else {
             return [
                 .problem(
@@ -309,6 +312,15 @@ enum CodexCheck {
         }
         return [found, await policies(codex, environment: environment)]
     }
+
+    /// The login shell did not answer the lookup: said apart from a missing program, whose fix differs.
+    static func hangingShell(_ program: String) -> String {
+        "`bash -lc 'command -v \(program)'` did not finish within \(CodexDiagnosis.probeTimeout.components.seconds) s"
+    }
+
+    static let hangingShellFix =
+        "agents and hooks start in the same login shell: find what your profile (~/.bash_profile, ~/.profile, ~/.bashrc) waits for, "
+        + "such as a stale lock file or an unreachable mount; `bash -lc true` should return at once"
 
     /// Whether the app-server accepts the workflow's approval policy and sandbox.
     static func policies(_ codex: WorkflowConfig.Codex, environment: [String: String]) async -> DoctorCheck {

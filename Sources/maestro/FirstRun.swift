@@ -26,6 +26,10 @@ enum FirstRun {
         guard let workflow = try? WorkflowLoader.load(path: path) else { return }  // the daemon reports the diagnostics
         let diagnosis = await CodexDiagnosis.examine(workflow.config.codex, environment: ProcessInfo.processInfo.environment)
         guard diagnosis.resolved == nil else { return }
+        if diagnosis.lookupTimedOut {
+            printError("maestro run: \(CodexCheck.hangingShell(diagnosis.program)).\n\n\(CodexCheck.hangingShellFix).\n")
+            return
+        }
         printError(
             """
             maestro run: `\(diagnosis.program)` (codex.command in \(path)) was not found.

@@ -127,6 +127,23 @@ import Testing
         #expect(text(older.checks["codex"]).contains("is Codex 0.150.0; maestro is tested with 0.163.0"))
     }
 
+    /// A login profile that never finishes (here it waits on a FIFO nobody writes; in the wild a
+    /// stale lock file) used to be reported as a missing Codex, whose fix is to install it.
+    @Test func aLoginShellThatHangsIsNotReportedAsAMissingCodex() async throws {
+        let sandbox = try BoardSandbox()
+        try workflow(sandbox, codex: try fakeCodex(sandbox, version: "0.163.0") + " app-server")
+        let home = sandbox.directory.appendingPathComponent("hanging-home")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        #expect(mkfifo(home.appendingPathComponent("never").path, 0o600) == 0)
+        try "read -r _ < \"$HOME/never\"\n".write(to: home.appendingPathComponent(".bash_profile"), atomically: true, encoding: .utf8)
+        let report = try await doctor(sandbox, environment: ["HOME": home.path])
+        #expect(report.status == 1)
+        #expect(status(report.checks["codex"]) == "problem")
+        #expect(text(report.checks["codex"]).contains("did not finish within 10 s"), "\(report.checks["codex"] ?? [:])")
+        #expect(text(report.checks["codex"]).contains("~/.bash_profile"))
+        #expect(!text(report.checks["codex"]).contains("pip install"), "installing Codex would not help")
+    }
+
     /// Codex itself judges the policies: a value it does not know is a problem, with its words.
     @Test func aPolicyTheAppServerRefusesIsAProblem() async throws {
         let sandbox = try BoardSandbox()

@@ -14,25 +14,39 @@ internal import Runtime
 public struct CodexDiagnosis: Sendable, Hashable {
     /// The command's first word.
     public var program: String
-    /// Where `bash -lc 'command -v …'` found it; `nil` when it was not found.
+    /// Where `bash -lc 'command -v …'` found it; `nil` when it was not found or the shell did not
+    /// answer in time.
     public var resolved: String?
+    /// The login shell did not finish the lookup within ``probeTimeout``: a profile that hangs (a
+    /// stale lock file, an unreachable mount) holds up every agent and hook start the same way.
+    public var lookupTimedOut = false
     /// `codex-cli 0.163.0` → `0.163.0`; `nil` when `--version` said nothing recognisable.
     public var version: String?
     /// The command runs maestro's own demo agent.
     public var isDemoAgent: Bool
 
+    /// How long each `bash -lc` probe may take.
+    public static let probeTimeout: Duration = .seconds(10)
+
     /// Finds the program and asks its version, each within `timeout`.
-    public static func examine(_ codex: WorkflowConfig.Codex, environment: [String: String], timeout: Duration = .seconds(10)) async
+    public static func examine(_ codex: WorkflowConfig.Codex, environment: [String: String], timeout: Duration = probeTimeout) async
         -> CodexDiagnosis
     {
         let program = firstWord(of: codex.command)
         var diagnosis = CodexDiagnosis(program: program, resolved: nil, version: nil, isDemoAgent: codex.command.contains(" demo-agent"))
         let quoted = "'" + program.replacingOccurrences(of: "'", with: "'\\''") + "'"
-        guard let found = await shell("command -v -- \(quoted)", environment: environment, timeout: timeout), !found.isEmpty else {
+        switch await shell("command -v -- \(quoted)", environment: environment, timeout: timeout) {
+        case .timedOut:
+            diagnosis.lookupTimedOut = true
             return diagnosis
+        case .failed:
+            return diagnosis
+        case .output(let found):
+            diagnosis.resolved = found.split(separator: "\n").first.map(String.init)
         }
-        diagnosis.resolved = found.split(separator: "\n").first.map(String.init)
-        guard !diagnosis.isDemoAgent, let output = await shell("\(quoted) --version", environment: environment, timeout: timeout) else {
+        guard diagnosis.resolved != nil, !diagnosis.isDemoAgent,
+            case .output(let output) = await shell("\(quoted) --version", environment: environment, timeout: timeout)
+        else {
             return diagnosis
         }
         diagnosis.version = output.split(whereSeparator: \.isWhitespace).first { $0.first?.isNumber == true }.map(String.init)
@@ -86,16 +100,28 @@ public struct CodexDiagnosis: Sendable, Hashable {
         return word
     }
 
-    /// Standard output of `bash -lc script`, trimmed; `nil` on failure or timeout.
-    static func shell(_ script: String, environment: [String: String], timeout: Duration) async -> String? {
+    enum ShellAnswer: Equatable {
+        /// Standard output, trimmed, of a run that exited 0.
+        case output(String)
+        case failed
+        case timedOut
+    }
+
+    /// Runs `bash -lc script` for at most `timeout`.
+    static func shell(_ script: String, environment: [String: String], timeout: Duration) async -> ShellAnswer {
         let keys = Dictionary(
             environment.compactMap { key, value in Environment.Key(rawValue: key).map { ($0, value) } }, uniquingKeysWith: { first, _ in first })
-        let result = try? await withTimeout(timeout) {
-            try await Subprocess.run(
-                .path(FilePath("/bin/bash")), arguments: ["-lc", script], environment: .custom(keys), input: .none,
-                output: .string(limit: 64 << 10), error: .discarded)
+        do {
+            let run = try await withTimeout(timeout) {
+                try await Subprocess.run(
+                    .path(FilePath("/bin/bash")), arguments: ["-lc", script], environment: .custom(keys), input: .none,
+                    output: .string(limit: 64 << 10), error: .discarded)
+            }
+            guard let run else { return .timedOut }
+            guard run.terminationStatus.isSuccess else { return .failed }
+            return .output(run.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))
+        } catch {
+            return .failed
         }
-        guard let result = result ?? nil, result.terminationStatus.isSuccess else { return nil }
-        return result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
