@@ -6,9 +6,10 @@ import Testing
 @Suite struct TrackerMirrorTests {
     static let start = Date(timeIntervalSince1970: 1_795_000_000)
 
-    func snapshot(_ state: String, title: String = "Ship it", changedAt seconds: Double?) -> TrackerSnapshot {
+    func snapshot(_ state: String, title: String = "Ship it", blockedBy: [BlockerView] = [], changedAt seconds: Double?) -> TrackerSnapshot {
         TrackerSnapshot(
-            externalId: "lin-1", identifier: "MEM-1", title: title, state: state, updatedAt: seconds.map { Self.start + $0 })
+            externalId: "lin-1", identifier: "MEM-1", title: title, state: state, blockedBy: blockedBy,
+            updatedAt: seconds.map { Self.start + $0 })
     }
 
     /// A sync page read while an agent moved its issue to Done was mirrored after the move's
@@ -22,8 +23,12 @@ import Testing
         #expect(try await board.upsert([snapshot("done", changedAt: 20)], in: "MEM") == 1, "the move's answer")
         let changes = try await harness.api.changes(after: 0).count
 
-        #expect(try await board.upsert([snapshot("human_review", changedAt: 10)], in: "MEM") == 0, "the page read before the move")
+        let blocker = BlockerView(id: "lin-9", identifier: "ENG-9", state: "Todo")
+        #expect(
+            try await board.upsert([snapshot("human_review", blockedBy: [blocker], changedAt: 10)], in: "MEM") == 0,
+            "the page read before the move, blockers included")
         #expect(try await harness.issue("MEM-1").state == "done")
+        #expect(try await harness.issue("MEM-1").blockedBy.isEmpty)
         #expect(try await harness.api.changes(after: 0).count == changes, "nothing was written")
 
         #expect(try await board.upsert([snapshot("done", title: "Shipped", changedAt: 20)], in: "MEM") == 1, "same time: applied")

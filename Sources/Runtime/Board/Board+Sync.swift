@@ -44,8 +44,9 @@ public struct TrackerSnapshot: Sendable, Hashable {
 
 extension Board {
     /// Mirrors a remote tracker's issues into the project: new ones are inserted, changed ones
-    /// updated (one change row each, naming what changed), unchanged ones left alone. Returns how
-    /// many rows changed.
+    /// updated (one change row each, naming what changed), unchanged ones left alone, and copies
+    /// older than the one mirrored (by the tracker's `updatedAt`) ignored. Returns how many rows
+    /// changed.
     @discardableResult
     public func upsert(_ snapshots: [TrackerSnapshot], in projectKey: String) async throws -> Int {
         guard !snapshots.isEmpty else { return 0 }
@@ -55,17 +56,21 @@ extension Board {
             let project = try Self.requireProject(projectKey, db)
             var affected: [Int64] = []
             var changed = 0
+            var current: [TrackerSnapshot] = []
             for snapshot in snapshots {
-                if let (issueId, change) = try Self.upsert(snapshot, project: project, now: now, db) {
-                    var change = change
+                switch try Self.upsert(snapshot, project: project, now: now, db) {
+                case .stale: continue
+                case .unchanged: break
+                case .changed(let issueId, var change):
                     change.reconciled = rules != nil
                     try change.append(db)
                     affected += try Reconciler.affected(by: issueId, db)
                     changed += 1
                 }
+                current.append(snapshot)
             }
             // Blockers may name issues inserted later in the same batch: link them now.
-            for snapshot in snapshots {
+            for snapshot in current {
                 guard let issue = try Self.linkBlockers(snapshot, project: project, db) else { continue }
                 var change = try Self.change(.issueUpdated, issue, ["fields": "blockers", "source": "sync"], db)
                 change.reconciled = rules != nil
@@ -128,9 +133,15 @@ extension Board {
         }
     }
 
-    private static func upsert(_ snapshot: TrackerSnapshot, project: ProjectRecord, now: Date, _ db: Database) throws
-        -> (Int64, BoardChangeRecord)?
-    {
+    private enum Upsert {
+        /// Older than the copy mirrored: read before a write whose answer is already here (a sync
+        /// page and an agent's move), so it would put the older copy back.
+        case stale
+        case unchanged
+        case changed(Int64, BoardChangeRecord)
+    }
+
+    private static func upsert(_ snapshot: TrackerSnapshot, project: ProjectRecord, now: Date, _ db: Database) throws -> Upsert {
         let labels = IssueRecord.normalizedLabels(snapshot.labels)
         let priority = snapshot.priority.flatMap { (1...4).contains($0) ? $0 : nil }
         guard
@@ -151,11 +162,9 @@ extension Board {
             let change = BoardChangeRecord(
                 kind: .issueCreated, projectId: project.id, issueId: issue.id, project: project.key, identifier: issue.identifier,
                 payload: jsonObject(["state": snapshot.state, "title": snapshot.title, "source": "sync"]), reconciled: false, at: now)
-            return (issue.id ?? 0, change)
+            return .changed(issue.id ?? 0, change)
         }
-        // A read that started before a write whose answer is already mirrored (a sync page and an
-        // agent's move) would put the older copy back.
-        if let mirrored = issue.trackerUpdatedAt, let read = snapshot.updatedAt, read < mirrored { return nil }
+        if let mirrored = issue.trackerUpdatedAt, let read = snapshot.updatedAt, read < mirrored { return .stale }
         let before = issue
         issue.identifier = snapshot.identifier
         issue.title = snapshot.title
@@ -168,7 +177,7 @@ extension Board {
         issue.visible = true
         let moved = issue.trackerState != snapshot.state
         issue.trackerState = snapshot.state
-        guard issue != before else { return nil }
+        guard issue != before else { return .unchanged }
         issue.updatedAt = snapshot.updatedAt ?? now
         issue.trackerUpdatedAt = snapshot.updatedAt ?? issue.trackerUpdatedAt
         try issue.update(db)
@@ -193,7 +202,7 @@ extension Board {
         }
         if !fields.isEmpty { details["fields"] = fields.joined(separator: " ") }
         let change = try change(moved ? .issueMoved : .issueUpdated, issue, details, db)
-        return (issue.id ?? 0, change)
+        return .changed(issue.id ?? 0, change)
     }
 
     /// Blockers in the store become edges; the others are kept as the tracker reported them.
